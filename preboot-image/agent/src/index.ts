@@ -1,0 +1,3 @@
+/** @rackcast/agent public surface. */
+export { parseKernelCommandLine } from './agent-settings.js';
+export type { AgentSettings } from './agent-settings.js';

@@ -1,0 +1,28 @@
+import express, { type Express } from 'express';
+import type { Logger } from '../log.js';
+import type { ImageStore } from '../store/index.js';
+import { errorHandler, notFound } from './error-handler.js';
+import { imagesRouter } from './images.js';
+import { storeRouter } from './store.js';
+
+export interface AppDependencies {
+  readonly store: ImageStore;
+  readonly log: Logger;
+  /** Software version for the health answer, e.g. "0.1.0". */
+  readonly version: string;
+}
+
+/** The HTTP application: the REST API under /api. Later: boot files, the web UI. */
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '1mb' }));
+  app.get('/api/health', (_req, res) => {
+    res.json({ status: 'ok', version: deps.version, uptimeSeconds: Math.round(process.uptime()) });
+  });
+  app.use('/api/images', imagesRouter(deps.store));
+  app.use('/api/store', storeRouter(deps.store));
+  app.use('/api', notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,3 @@
+export { createApp } from './create-app.js';
+export type { AppDependencies } from './create-app.js';
+export type { ApiErrorBody } from './error-handler.js';

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+const UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, KiB: 1024, M: 1024 ** 2, MiB: 1024 ** 2, G: 1024 ** 3, GiB: 1024 ** 3 };
+
+/** Parses a byte size: a number, or a string such as "1MiB", "256KiB", "4096". */
+export function parseByteSize(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return undefined;
+  const m = /^\s*(\d+)\s*([A-Za-z]*)\s*$/.exec(value);
+  const unit = m ? UNITS[m[2] ?? ''] : undefined;
+  return m && unit !== undefined ? Number(m[1]) * unit : undefined;
+}
+
+const byteSize = z.preprocess((v) => parseByteSize(v) ?? v, z.number({ error: 'expected a size such as 1MiB or 262144' }).int());
+
+/** The boot server's configuration; config/default.yaml documents every key. */
+export const ConfigSchema = z.object({
+  store: z.object({
+    dir: z.string().min(1),
+    blockSize: byteSize.refine((n) => n >= 4096 && n <= 16 * 1024 * 1024 && n % 4096 === 0, 'must be a multiple of 4KiB between 4KiB and 16MiB'),
+    keepVersions: z.number().int().min(0),
+  }).strict(),
+  http: z.object({
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65535),
+    keepAliveTimeoutSeconds: z.number().int().min(1).max(3600),
+  }).strict(),
+  log: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  }).strict(),
+}).strict();
+
+export type RackcastConfig = z.infer<typeof ConfigSchema>;

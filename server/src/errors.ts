@@ -1,0 +1,64 @@
+/**
+ * Every error the server reports to a person or a client carries a stable code
+ * (RC_ERR_<AREA>_<WHAT>), a message saying what to do, and the HTTP status the API maps it to.
+ * Callers branch on `code` (fastify lib/errors.js, ws createError).
+ */
+export interface ErrorSpec {
+  readonly status: number;
+  /** Transient errors may succeed when retried; fatal ones will not (IPA, etcher-sdk). */
+  readonly transient?: boolean;
+}
+
+export const ERROR_SPECS = {
+  RC_ERR_CONFIG_INVALID: { status: 500 },
+  RC_ERR_CONFIG_NOT_FOUND: { status: 500 },
+  RC_ERR_BAD_REQUEST: { status: 400 },
+  RC_ERR_NOT_FOUND: { status: 404 },
+  RC_ERR_STORE_LOCKED: { status: 409, transient: true },
+  RC_ERR_STORE_BAD_NAME: { status: 400 },
+  RC_ERR_STORE_BAD_VERSION: { status: 400 },
+  RC_ERR_STORE_IMAGE_NOT_FOUND: { status: 404 },
+  RC_ERR_STORE_VERSION_NOT_FOUND: { status: 404 },
+  RC_ERR_STORE_BLOCK_MISSING: { status: 500 },
+  RC_ERR_STORE_BLOCK_DAMAGED: { status: 500 },
+  RC_ERR_STORE_MANIFEST_DAMAGED: { status: 500 },
+  RC_ERR_STORE_BASE_MISMATCH: { status: 409 },
+  RC_ERR_STORE_FORMAT: { status: 500 },
+  RC_ERR_IMPORT_FILE_NOT_FOUND: { status: 404 },
+  RC_ERR_IMPORT_NOT_AN_IMAGE: { status: 422 },
+  RC_ERR_IMPORT_UNREADABLE: { status: 422 },
+  RC_ERR_IMPORT_TOOL_MISSING: { status: 500 },
+  RC_ERR_EXPORT_EXISTS: { status: 409 },
+  RC_ERR_EXPORT_FAILED: { status: 500 },
+  RC_ERR_SERVER_UNREACHABLE: { status: 503, transient: true },
+  RC_ERR_INTERNAL: { status: 500 },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type RackcastErrorCode = keyof typeof ERROR_SPECS;
+
+/** An expected failure with a stable code and a message meant for the technician. */
+export class RackcastError extends Error {
+  readonly code: RackcastErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: RackcastErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RackcastError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return ERROR_SPECS[this.code].status;
+  }
+}
+
+/** True when `err` carries `code`, whichever package or process produced it. */
+export function hasCode(err: unknown, code: RackcastErrorCode): boolean {
+  return err instanceof Error && (err as { code?: unknown }).code === code;
+}
+
+/** True when `code` is one of ours (used by the HTTP client to rebuild errors from JSON). */
+export function isRackcastErrorCode(code: unknown): code is RackcastErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_SPECS, code);
+}

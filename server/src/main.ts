@@ -1,0 +1,80 @@
+import { unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createApp } from './api/index.js';
+import { loadConfig, type ConfigEnv, type RackcastConfig } from './config/index.js';
+import { createLogger, type Logger } from './log.js';
+import { startHttpServer } from './net/http-server.js';
+import { ImageStore } from './store/index.js';
+import { RACKCAST_VERSION } from './version.js';
+
+/** Written beside the store while a server holds it, so the CLI can find and use the server. */
+export const SERVER_STATE_FILE = 'server.json';
+
+/** What a running server tells the CLI about itself. */
+export interface ServerState {
+  readonly pid: number;
+  readonly url: string;
+  readonly startedAt: string;
+}
+
+/** A started boot server. */
+export interface RunningServer {
+  readonly url: string;
+  readonly config: Readonly<RackcastConfig>;
+  readonly store: ImageStore;
+  stop(): Promise<void>;
+}
+
+/** Opens the store from validated config; the one place store options are derived. */
+export function openStore(config: Readonly<RackcastConfig>, log: Logger): Promise<ImageStore> {
+  return ImageStore.open({ dir: config.store.dir, blockSize: config.store.blockSize, keepVersions: config.store.keepVersions, log });
+}
+
+/**
+ * The composition root: validated config → store → HTTP (API) → running. Later issues add
+ * DHCP, TFTP and the multicast sender here, each a service started and stopped by this file.
+ */
+export async function startServer(config: Readonly<RackcastConfig>, log: Logger): Promise<RunningServer> {
+  const store = await openStore(config, log);
+  let http;
+  try {
+    http = await startHttpServer(createApp({ store, log, version: RACKCAST_VERSION }), config.http, log);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const statePath = join(config.store.dir, SERVER_STATE_FILE);
+  const state: ServerState = { pid: process.pid, url: http.url, startedAt: new Date().toISOString() };
+  await writeFile(statePath, `${JSON.stringify(state)}\n`);
+  log.info({ version: RACKCAST_VERSION, store: config.store.dir, url: http.url }, 'rackcast server started');
+  return {
+    url: http.url,
+    config,
+    store,
+    async stop() {
+      await http.close();
+      await unlink(statePath).catch(() => undefined);
+      await store.close();
+      log.info('rackcast server stopped');
+    },
+  };
+}
+
+/** `rackcast serve`: runs until SIGINT or SIGTERM, then closes everything. */
+export async function serve(configFile: string | undefined, env: ConfigEnv): Promise<void> {
+  const config = loadConfig(configFile, env);
+  const log = createLogger(config.log.level);
+  const server = await startServer(config, log);
+  // The URL on stdout lets scripts and tests find a server started on port 0.
+  process.stdout.write(`rackcast server listening on ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      log.info({ signal }, 'stopping');
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.stop();
+  log.flush();
+}

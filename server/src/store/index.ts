@@ -1,0 +1,12 @@
+export { ImageStore, distinctHashes } from './image-store.js';
+export type { ImageStoreOptions, ImageSummary } from './image-store.js';
+export { VersionWriter } from './version-writer.js';
+export type { AddedBlock } from './version-writer.js';
+export { collectGarbage } from './store-gc.js';
+export type { GcReport } from './store-gc.js';
+export { verifyStore } from './verify-store.js';
+export type { VerifyReport, StoreProblem } from './verify-store.js';
+export { parseImageRef, parseVersionSelector, parseTimeSelector, validateImageName, describeSelector } from './image-ref.js';
+export type { ImageRef, VersionSelector } from './image-ref.js';
+export type { ImageRecord, VersionRecord, VersionMeta, VersionSource, JsonValue } from './records.js';
+export { hashBlock } from './block-codec.js';
