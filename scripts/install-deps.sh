@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every Debian package Rackcast needs, and nothing else. This is the one list: later
+# work adds its packages here. Installs only what is missing, so it is quick when all is there.
+# Usage: scripts/install-deps.sh [--check]   (--check: report what is missing, install nothing)
+set -euo pipefail
+
+PACKAGES=(
+  qemu-utils      # qemu-img: import/export of qcow2, vmdk, vdi, vhdx, vpc images
+  fdisk           # sfdisk: partition tables of test and golden images
+  e2fsprogs       # mkfs.ext4 -d, debugfs: loop-free ext4 images in tests and benchmarks
+  dosfstools      # mkfs.fat: EFI system partitions in test images
+  mtools          # mcopy/mmd: files into FAT partitions without mounting
+  coreutils       # cp --sparse, sha256sum (benchmarks)
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "${1:-}" = "--check" ]; then
+  echo "missing Debian packages: ${missing[*]}"
+  exit 1
+fi
+
+echo "installing Debian packages: ${missing[*]}" >&2
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO=(sudo)
+  else
+    echo "error: not root and no sudo; install as root: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
