@@ -6,7 +6,7 @@ import { validateImageName, type ImageStore, type VersionRecord, type VersionMet
 import { forEachLimited } from '../task-pool.js';
 import { detectContainer, recogniseRawDisk, SNIFF_LENGTH, type ContainerFormat } from './image-format.js';
 import { extractPartitionTable } from './partition-table.js';
-import { convertToRaw, qemuImageInfo } from './qemu-img.js';
+import { checkContainer, convertToRaw, qemuImageInfo } from './qemu-img.js';
 
 /** Progress of a long import or export, in bytes of the disk. */
 export interface TransferProgress {
@@ -48,6 +48,7 @@ export async function importImage(store: ImageStore, options: ImportOptions): Pr
 
 async function importContainer(store: ImageStore, options: ImportOptions, format: ContainerFormat): Promise<VersionRecord> {
   await qemuImageInfo(options.file, format);
+  await checkContainer(options.file, format);
   const raw = join(store.options.dir, 'tmp', `import-${process.pid}-${Date.now()}.raw`);
   try {
     store.log.info({ image: options.name, format }, 'converting image to raw');

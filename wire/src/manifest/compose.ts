@@ -1,7 +1,7 @@
 import { equalBytes } from '../equal-bytes.js';
 import { WireError } from '../wire-error.js';
 import type { BlockEntry, HashAlgorithmId, Manifest, PartitionTableBytes } from './manifest.js';
-import { validateManifest } from './validate-manifest.js';
+import { validateBlock, validateManifest, validateManifestHeader } from './validate-manifest.js';
 
 /** A changed or new block of a later capture: its content travelled (or is already stored). */
 export interface NewBlock {
@@ -63,13 +63,23 @@ export function composeVersion(base: Manifest, delta: ManifestDelta): ComposeRes
   if (delta.blockSize !== base.blockSize) {
     throw new WireError('RC_ERR_MANIFEST_BASE_MISMATCH', 'blockSize', `delta block size ${delta.blockSize} differs from base ${base.blockSize}`);
   }
+  validateManifestHeader(delta);
   const blocks: BlockEntry[] = [];
+  let previousEnd = 0;
+  // Each block is checked as it is appended, so a small delta whose runs overlap (e.g. many
+  // references to the whole base) fails at the first overlap instead of building runs × base blocks.
+  const append = (offset: number, length: number, hash: Uint8Array): void => {
+    const block = { index: blocks.length, offset, length, hash };
+    validateBlock(block, block.index, previousEnd, delta.blockSize, delta.diskSize);
+    previousEnd = offset + length;
+    blocks.push(block);
+  };
   const used = new Uint8Array(base.blocks.length);
   let newBlocks = 0;
   let newBytes = 0;
   delta.blocks.forEach((item, i) => {
     if (item.kind === 'new') {
-      blocks.push({ index: blocks.length, offset: item.offset, length: item.length, hash: item.hash });
+      append(item.offset, item.length, item.hash);
       newBlocks++;
       newBytes += item.length;
       return;
@@ -78,7 +88,7 @@ export function composeVersion(base: Manifest, delta: ManifestDelta): ComposeRes
     for (let k = item.baseIndex; k < item.baseIndex + item.count; k++) {
       const from = base.blocks[k] as BlockEntry;
       used[k] = 1;
-      blocks.push({ index: blocks.length, offset: from.offset, length: from.length, hash: from.hash });
+      append(from.offset, from.length, from.hash);
     }
   });
   const manifest: Manifest = {

@@ -30,8 +30,9 @@ const TAG_NEW = 1;
 const TAG_REF = 2;
 const NEW_LENGTH = 1 + 8 + 4 + HASH_LENGTH;
 const REF_LENGTH = 1 + 4 + 4;
+const U32_MAX = 0xffffffff;
 
-/** Encodes a delta for upload; header fields are validated, item order by the composer. */
+/** Encodes a delta for upload; header fields and item field ranges are validated, item order by the composer. */
 export function encodeManifestDelta(delta: ManifestDelta): Uint8Array {
   validateManifestHeader(delta);
   if (delta.baseDigest.byteLength !== DIGEST_LENGTH) throw new WireError('RC_ERR_WIRE_INVALID', 'baseDigest', 'base digest must be 32 bytes');
@@ -58,14 +59,25 @@ export function encodeManifestDelta(delta: ManifestDelta): Uint8Array {
 function writeItem(w: ByteWriter, b: DeltaBlock, i: number): void {
   if (b.kind === 'new') {
     if (b.hash.byteLength !== HASH_LENGTH) throw new WireError('RC_ERR_WIRE_INVALID', `blocks[${i}].hash`, 'hash must be 32 bytes');
+    checkFits(b.offset, Number.MAX_SAFE_INTEGER, `blocks[${i}].offset`);
+    checkFits(b.length, U32_MAX, `blocks[${i}].length`);
     w.u8(TAG_NEW);
     w.u64(b.offset);
     w.u32(b.length);
     w.raw(b.hash);
   } else {
+    checkFits(b.baseIndex, U32_MAX, `blocks[${i}].baseIndex`);
+    checkFits(b.count, U32_MAX, `blocks[${i}].count`);
     w.u8(TAG_REF);
     w.u32(b.baseIndex);
     w.u32(b.count);
+  }
+}
+
+/** Refuses a value its wire field cannot hold, instead of letting the writer wrap or throw RangeError. */
+function checkFits(value: number, max: number, field: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new WireError('RC_ERR_WIRE_INVALID', field, `${value} is not an integer within 0..${max}`);
   }
 }
 
