@@ -1,14 +1,15 @@
 import { resolve } from 'node:path';
 import { isRackcastErrorCode, RackcastError } from '../errors.js';
 import type { ExportResult } from '../image/index.js';
-import type { GcReport, ImageSummary, VerifyReport, VersionRecord, VersionSelector } from '../store/index.js';
+import { validateImageName, type GcReport, type ImageSummary, type VerifyReport, type VersionRecord, type VersionSelector } from '../store/index.js';
 import type { StoreClient } from './store-client.js';
 
 /** The store through a running server's API. File paths are made absolute for the server. */
 export function httpStoreClient(baseUrl: string): StoreClient {
   const call = <T>(method: string, path: string, body?: unknown): Promise<T> => request<T>(baseUrl, method, path, body);
   const versionPath = (v: VersionSelector) => (typeof v === 'object' ? `at:${v.at.toISOString()}` : String(v));
-  const image = (name: string) => `/api/images/${encodeURIComponent(name)}`;
+  // Validated here too: a name like '..' would be normalised away in the URL before the server saw it.
+  const image = (name: string) => `/api/images/${encodeURIComponent(validateImageName(name))}`;
   return {
     via: 'server',
     listImages: async () => (await call<{ images: ImageSummary[] }>('GET', '/api/images')).images,
