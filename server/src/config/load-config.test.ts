@@ -24,16 +24,16 @@ describe('loadConfig', () => {
   test('the embedded default is valid: store under var/ of the checkout, local HTTP port', () => {
     const config = loadConfig(undefined, {});
     assert.equal(config.store.dir, resolve(DEFAULT_CONFIG_PATH, '../../var/store'));
-    assert.equal(config.store.blockSize, 1024 * 1024);
+    assert.equal(config.store.blockSize, 256 * 1024);
     assert.equal(config.http.host, '127.0.0.1');
     assert.equal(typeof config.http.port, 'number');
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.store), 'config is deep-frozen');
   });
 
   test('a user file overrides only the keys it sets; relative paths resolve against its folder', async () => {
-    const config = loadConfig(await configFile('store:\n  dir: mystore\n  blockSize: 256KiB\n'), {});
+    const config = loadConfig(await configFile('store:\n  dir: mystore\n  blockSize: 1MiB\n'), {});
     assert.equal(config.store.dir, join(dir, 'mystore'));
-    assert.equal(config.store.blockSize, 256 * 1024);
+    assert.equal(config.store.blockSize, 1024 * 1024);
     assert.equal(config.http.port, loadConfig(undefined, {}).http.port);
   });
 

@@ -26,8 +26,8 @@ export interface ImportOptions {
   readonly onProgress?: (progress: TransferProgress) => void;
 }
 
-/** Blocks hashed and compressed at once; two cores, with LZ4 on the libuv pool. */
-const IN_FLIGHT = 4;
+/** Bytes of blocks being hashed, compressed and written at once (LZ4 and writes run on libuv's pool). */
+const IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 
 /**
  * Imports a disk image file as a new version of `name`. All-zero blocks are not stored and
@@ -78,7 +78,8 @@ async function importRaw(store: ImageStore, path: string, options: ImportOptions
   try {
     const blocks: (BlockEntry | undefined)[] = [];
     let done = 0;
-    await forEachLimited(readUsedBlocks(handle, diskSize, blockSize), IN_FLIGHT, async ({ slot, offset, data }) => {
+    const inFlight = Math.max(4, Math.floor(IN_FLIGHT_BYTES / blockSize));
+    await forEachLimited(readUsedBlocks(handle, diskSize, blockSize), inFlight, async ({ slot, offset, data }) => {
       const { hash } = await writer.addBlock(data);
       blocks[slot] = { index: slot, offset, length: data.byteLength, hash };
       done = Math.max(done, offset + data.byteLength);

@@ -19,6 +19,20 @@ export async function writeAndRename(tmpPath: string, path: string, data: Uint8A
   await rename(tmpPath, path);
 }
 
+/** fsyncs a file's data (by path; a missing file is skipped: gc may have removed it). */
+export async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** fsyncs a directory so renames into it survive a power loss. */
 export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');

@@ -35,7 +35,7 @@ async function writeVersion(store: ImageStore, name: string, seeds: readonly num
 
 async function blockFiles(dir: string): Promise<number> {
   let n = 0;
-  for (const a of await readdir(join(dir, 'blocks'))) for (const b of await readdir(join(dir, 'blocks', a))) n += (await readdir(join(dir, 'blocks', a, b))).length;
+  for (const prefix of await readdir(join(dir, 'blocks'))) n += (await readdir(join(dir, 'blocks', prefix))).length;
   return n;
 }
 

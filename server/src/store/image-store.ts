@@ -51,7 +51,7 @@ export class ImageStore {
     this.log = log;
     this.index = index;
     const tmp = join(options.dir, 'tmp');
-    this.blocks = new BlockStore(join(options.dir, 'blocks'), tmp);
+    this.blocks = new BlockStore(join(options.dir, 'blocks'));
     this.manifests = new ManifestFiles(join(options.dir, 'manifests'), tmp);
   }
 
@@ -61,6 +61,7 @@ export class ImageStore {
     await checkFormat(options.dir);
     const index = await VersionIndex.open(join(options.dir, 'index'));
     const store = new ImageStore(options, index, options.log ?? silentLogger());
+    await mkdir(join(options.dir, 'tmp'), { recursive: true });
     await store.blocks.init();
     await store.manifests.init();
     return store;
