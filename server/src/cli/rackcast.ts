@@ -26,7 +26,7 @@ function print(json: boolean, value: unknown, text: () => string): void {
 }
 
 /** Runs a command against the store (in-process, or through the running server). */
-async function withStore(run: (client: StoreClient) => Promise<number | void>): Promise<void> {
+async function withStore(run: (client: StoreClient) => Promise<unknown>): Promise<void> {
   const config = loadConfig(program.opts<{ config?: string }>().config, process.env);
   // Commands keep stderr for errors and progress; the JSON log goes there only on warnings.
   const log = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
