@@ -31,6 +31,10 @@ export const ERROR_SPECS = {
   RC_ERR_EXPORT_EXISTS: { status: 409 },
   RC_ERR_EXPORT_FAILED: { status: 500 },
   RC_ERR_SERVER_UNREACHABLE: { status: 503, transient: true },
+  RC_ERR_SERVER_NOT_RUNNING: { status: 503, transient: true },
+  RC_ERR_SESSION_NOT_FOUND: { status: 404 },
+  RC_ERR_SESSION_BAD_TOKEN: { status: 401 },
+  RC_ERR_UNAUTHORISED: { status: 401 },
   RC_ERR_INTERNAL: { status: 500 },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,9 +1,12 @@
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createApp } from './api/index.js';
+import { createApp, parseBitRate } from './api/index.js';
 import { loadConfig, type ConfigEnv, type RackcastConfig } from './config/index.js';
 import { createLogger, type Logger } from './log.js';
+import { attachAgentChannel } from './net/agent-channel.js';
 import { startHttpServer } from './net/http-server.js';
+import { DEFAULT_TIMERS, SessionRegistry, type SessionTimers } from './session/index.js';
+import { sessionChannelHandler } from './session-channel.js';
 import { ImageStore } from './store/index.js';
 import { RACKCAST_VERSION } from './version.js';
 
@@ -22,6 +25,7 @@ export interface RunningServer {
   readonly url: string;
   readonly config: Readonly<RackcastConfig>;
   readonly store: ImageStore;
+  readonly sessions: SessionRegistry;
   stop(): Promise<void>;
 }
 
@@ -34,15 +38,21 @@ export function openStore(config: Readonly<RackcastConfig>, log: Logger): Promis
  * The composition root: validated config → store → HTTP (API) → running. Later issues add
  * DHCP, TFTP and the multicast sender here, each a service started and stopped by this file.
  */
-export async function startServer(config: Readonly<RackcastConfig>, log: Logger): Promise<RunningServer> {
+export async function startServer(config: Readonly<RackcastConfig>, log: Logger, timers: SessionTimers = DEFAULT_TIMERS): Promise<RunningServer> {
   const store = await openStore(config, log);
+  const m = config.multicast;
+  const sessions = new SessionRegistry(store, {
+    interfaceAddress: m.interface, groupBase: m.groupBase, portBase: m.portBase, ttl: m.ttl, datagramSize: m.datagramSize, rateBps: parseBitRate(m.rate),
+  }, log, timers);
   let http;
   try {
-    http = await startHttpServer(createApp({ store, log, version: RACKCAST_VERSION }), config.http, log);
+    http = await startHttpServer(createApp({ store, sessions, log, version: RACKCAST_VERSION }), config.http, log);
   } catch (err) {
     await store.close();
     throw err;
   }
+  const detachChannel = attachAgentChannel(http.server, sessionChannelHandler(sessions), log);
+  await sessions.resume();
   const statePath = join(config.store.dir, SERVER_STATE_FILE);
   const state: ServerState = { pid: process.pid, url: http.url, startedAt: new Date().toISOString() };
   await writeFile(statePath, `${JSON.stringify(state)}\n`);
@@ -51,7 +61,10 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger)
     url: http.url,
     config,
     store,
+    sessions,
     async stop() {
+      await sessions.shutdown();
+      detachChannel();
       await http.close();
       await unlink(statePath).catch(() => undefined);
       await store.close();

@@ -1,6 +1,7 @@
 /** @rackcast/wire: the package's only public surface. Pure codecs; no I/O. */
 export * from './manifest/index.js';
 export * from './block/index.js';
+export * from './blockstream/index.js';
 export { WireError, isWireError } from './wire-error.js';
 export type { WireErrorCode } from './wire-error.js';
 export { equalBytes } from './equal-bytes.js';

@@ -1,12 +1,15 @@
 import express, { type Express } from 'express';
 import type { Logger } from '../log.js';
+import type { SessionRegistry } from '../session/index.js';
 import type { ImageStore } from '../store/index.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { imagesRouter } from './images.js';
+import { sessionsRouter } from './sessions.js';
 import { storeRouter } from './store.js';
 
 export interface AppDependencies {
   readonly store: ImageStore;
+  readonly sessions: SessionRegistry;
   readonly log: Logger;
   /** Software version for the health answer, e.g. "0.1.0". */
   readonly version: string;
@@ -22,6 +25,7 @@ export function createApp(deps: AppDependencies): Express {
   });
   app.use('/api/images', imagesRouter(deps.store));
   app.use('/api/store', storeRouter(deps.store));
+  app.use('/api/sessions', sessionsRouter(deps.sessions));
   app.use('/api', notFound);
   app.use(errorHandler(deps.log));
   return app;

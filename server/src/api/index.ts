@@ -1,3 +1,4 @@
 export { createApp } from './create-app.js';
 export type { AppDependencies } from './create-app.js';
 export type { ApiErrorBody } from './error-handler.js';
+export { parseBitRate } from './bit-rate.js';

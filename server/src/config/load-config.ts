@@ -15,6 +15,7 @@ export interface ConfigEnv {
   readonly RACKCAST_HTTP_PORT?: string | undefined;
   readonly RACKCAST_HTTP_HOST?: string | undefined;
   readonly RACKCAST_LOG_LEVEL?: string | undefined;
+  readonly RACKCAST_MULTICAST_INTERFACE?: string | undefined;
 }
 
 type Tree = Record<string, unknown>;
@@ -76,6 +77,7 @@ function applyEnv(tree: Tree, env: ConfigEnv, cwd: string): void {
   if (env.RACKCAST_HTTP_PORT) section('http')['port'] = numberOrText(env.RACKCAST_HTTP_PORT);
   if (env.RACKCAST_HTTP_HOST) section('http')['host'] = env.RACKCAST_HTTP_HOST;
   if (env.RACKCAST_LOG_LEVEL) section('log')['level'] = env.RACKCAST_LOG_LEVEL;
+  if (env.RACKCAST_MULTICAST_INTERFACE) section('multicast')['interface'] = env.RACKCAST_MULTICAST_INTERFACE;
 }
 
 /** Keeps non-numeric text as text so validation can name the bad value. */

@@ -25,6 +25,14 @@ export const ConfigSchema = z.object({
     port: z.number().int().min(0).max(65535),
     keepAliveTimeoutSeconds: z.number().int().min(1).max(3600),
   }).strict(),
+  multicast: z.object({
+    interface: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address'),
+    groupBase: z.string().regex(/^2(2[4-9]|3\d)\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'must be an IPv4 multicast address'),
+    portBase: z.number().int().min(1024).max(64535),
+    ttl: z.number().int().min(1).max(255),
+    datagramSize: z.number().int().min(576).max(65507),
+    rate: z.union([z.string(), z.number()]),
+  }).strict(),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   }).strict(),

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { usedBytes, type Manifest } from '@rackcast/wire';
 import { RackcastError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import { decompressBlock } from './block-codec.js';
 import { BlockStore } from './block-store.js';
 import { describeSelector, validateImageName, type VersionSelector } from './image-ref.js';
 import { ManifestFiles } from './manifest-files.js';
 import type { ImageRecord, VersionMeta, VersionRecord } from './records.js';
-import { VersionIndex } from './version-index.js';
+import { VersionIndex, type StateArea } from './version-index.js';
 import { VersionWriter } from './version-writer.js';
 import { WriterLock } from './writer-lock.js';
 
@@ -110,6 +111,22 @@ export class ImageStore {
   /** Reads and verifies one block by hash. */
   readBlock(hash: Uint8Array): Promise<Buffer> {
     return this.blocks.read(hash);
+  }
+
+  /**
+   * The stored frame of a block (what the block stream sends), after checking that it
+   * decompresses to the bytes its hash names: a damaged block is never sent.
+   */
+  async readVerifiedFrame(hash: Uint8Array): Promise<Buffer> {
+    const hex = Buffer.from(hash).toString('hex');
+    const frame = await this.blocks.readFrame(hex);
+    await decompressBlock(frame, hash, hex);
+    return frame;
+  }
+
+  /** A typed key-value area of the store's LevelDB for other modules' state (sessions). */
+  stateArea<V>(name: string): StateArea<V> {
+    return this.index.stateArea<V>(name);
   }
 
   /** Starts a new version of `name`; blocks are added, then `commit` makes it visible. */

@@ -10,3 +10,4 @@ export { parseImageRef, parseVersionSelector, parseTimeSelector, validateImageNa
 export type { ImageRef, VersionSelector } from './image-ref.js';
 export type { ImageRecord, VersionRecord, VersionMeta, VersionSource, JsonValue } from './records.js';
 export { hashBlock } from './block-codec.js';
+export type { StateArea } from './version-index.js';

@@ -3,6 +3,14 @@ import { RackcastError } from '../errors.js';
 import type { ImageRecord, VersionRecord } from './records.js';
 
 
+/** Durable key-value state kept in the store's LevelDB (writes are synchronous). */
+export interface StateArea<V> {
+  get(key: string): Promise<V | undefined>;
+  put(key: string, value: V): Promise<void>;
+  del(key: string): Promise<void>;
+  values(): Promise<V[]>;
+}
+
 /**
  * The store's index in LevelDB: images, versions and block reference counts. A version
  * becomes visible only through `commitVersion`, one synchronous batch, so after a crash it is
@@ -38,6 +46,17 @@ export class VersionIndex {
 
   close(): Promise<void> {
     return this.#db.close();
+  }
+
+  /** A named sublevel with JSON values for state that is not the image index (sessions). */
+  stateArea<V>(name: string): StateArea<V> {
+    const sub = this.#db.sublevel<string, V>(`state-${name}`, { valueEncoding: 'json' });
+    return {
+      get: (key) => sub.get(key),
+      put: async (key, value) => { const batch = sub.batch(); batch.put(key, value); await batch.write({ sync: true }); },
+      del: async (key) => { const batch = sub.batch(); batch.del(key); await batch.write({ sync: true }); },
+      values: () => sub.values().all(),
+    };
   }
 
   getImage(name: string): Promise<ImageRecord | undefined> {

@@ -1,0 +1,175 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DATA_HEADER_LENGTH, DatagramType, encodeDatagram, fragmentCountFor, fragmentRange, fragmentSizeFor,
+  writeDataHeader, type FinishReasonId, type SenderPhaseId,
+} from '@rackcast/wire';
+import type { Logger } from '../../log.js';
+import { RateGovernor } from './rate-governor.js';
+
+/** Where the sealed bytes of a block come from; the session implements it (sealing is policy). */
+export interface SealedBlockSource {
+  /** The sealed block `index` (AES-GCM of its stored frame). */
+  sealed(index: number): Promise<Buffer>;
+}
+
+/** One block's share of a pass: every fragment, or only the listed ones. */
+export interface PassItem {
+  readonly block: number;
+  /** Fragment indexes to send; undefined = all. */
+  readonly fragments?: readonly number[];
+}
+
+export interface MulticastSenderOptions {
+  readonly sessionId: number;
+  /** Multicast group, e.g. "239.77.0.1". */
+  readonly group: string;
+  readonly port: number;
+  /** Local IPv4 address whose interface carries the stream, e.g. "10.0.0.1". */
+  readonly interfaceAddress: string;
+  readonly ttl: number;
+  /** UDP payload bytes per datagram, e.g. 1472; 8972 for jumbo frames. */
+  readonly datagramSize: number;
+  /** Wire bits per second; 0 sends as fast as the host can. */
+  readonly rateBps: number;
+  /** Blocks sealed ahead of the one being sent, so reading and sealing overlap sending. */
+  readonly readAhead?: number;
+}
+
+export interface PassResult {
+  readonly fragmentsSent: number;
+  readonly lastSequence: number;
+}
+
+/**
+ * Sends one session's block stream: DATA datagrams paced by the rate governor, and the
+ * ANNOUNCE / PASS_END / FINISH control datagrams. Transport only: which blocks go in a pass
+ * and what the receivers said is the session's business.
+ */
+export class MulticastSender {
+  readonly options: MulticastSenderOptions;
+  readonly senderId: number;
+  readonly governor: RateGovernor;
+  readonly fragmentSize: number;
+  readonly #socket: Socket;
+  readonly #log: Logger;
+  #sequence = 0;
+  #sent = 0;
+  #stopped = false;
+
+  constructor(options: MulticastSenderOptions, log: Logger) {
+    this.options = options;
+    this.fragmentSize = fragmentSizeFor(options.datagramSize);
+    this.senderId = (Math.random() * 0xffffffff) >>> 0 || 1;
+    this.governor = new RateGovernor(options.rateBps);
+    this.#log = log.child({ session: options.sessionId });
+    this.#socket = createSocket({ type: 'udp4', reuseAddr: true });
+  }
+
+  /** Datagrams sent so far by this sender id. */
+  get sent(): number {
+    return this.#sent;
+  }
+
+  async open(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#socket.once('error', reject);
+      this.#socket.bind(0, this.options.interfaceAddress, () => {
+        this.#socket.off('error', reject);
+        resolve();
+      });
+    });
+    this.#socket.setMulticastInterface(this.options.interfaceAddress);
+    this.#socket.setMulticastTTL(this.options.ttl);
+    this.#socket.setMulticastLoopback(true);
+    this.#socket.setSendBufferSize(4 * 1024 * 1024);
+    this.#socket.on('error', (err) => this.#log.warn({ err }, 'multicast send error'));
+    // A connected socket skips the address lookup dgram does for every unconnected send.
+    await new Promise<void>((resolve, reject) => {
+      this.#socket.connect(this.options.port, this.options.group, () => resolve());
+      this.#socket.once('error', reject);
+    });
+  }
+
+  /** Stops a running pass at the next datagram. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  close(): void {
+    this.#stopped = true;
+    this.#socket.close();
+  }
+
+  /** Sends one pass over `items`, paced; resolves when the last datagram is queued. */
+  async sendPass(pass: number, items: readonly PassItem[], source: SealedBlockSource): Promise<PassResult> {
+    this.#stopped = false;
+    const readAhead = this.options.readAhead ?? 8;
+    const pending = new Map<number, Promise<Buffer>>();
+    const prefetch = (from: number) => {
+      for (let k = from; k < Math.min(items.length, from + readAhead); k++) {
+        const block = (items[k] as PassItem).block;
+        if (!pending.has(k)) pending.set(k, source.sealed(block));
+      }
+    };
+    let fragmentsSent = 0;
+    for (let k = 0; k < items.length && !this.#stopped; k++) {
+      prefetch(k);
+      const item = items[k] as PassItem;
+      const sealed = await (pending.get(k) as Promise<Buffer>);
+      pending.delete(k);
+      const count = fragmentCountFor(sealed.byteLength, this.fragmentSize);
+      const fragments = item.fragments ?? Array.from({ length: count }, (_, i) => i);
+      for (const f of fragments) {
+        if (this.#stopped || f >= count) break;
+        const [start, end] = fragmentRange(f, sealed.byteLength, this.fragmentSize);
+        await this.#pace(DATA_HEADER_LENGTH + end - start);
+        // A fresh header per datagram: libuv may queue the send and keep references to the
+        // buffers, so a reused header could be rewritten before it leaves. 36 bytes from
+        // Buffer's pool cost less than the send itself.
+        const header = Buffer.allocUnsafe(DATA_HEADER_LENGTH);
+        writeDataHeader(header, { sessionId: this.options.sessionId, senderId: this.senderId, sequence: this.#nextSequence(), pass,
+          blockIndex: item.block, fragmentIndex: f, fragmentCount: count, sealedLength: sealed.byteLength });
+        // Scatter-gather: header and fragment go out as one datagram without copying the fragment.
+        this.#socket.send([header, sealed.subarray(start, end)]);
+        fragmentsSent++;
+      }
+    }
+    await Promise.allSettled(pending.values());
+    return { fragmentsSent, lastSequence: this.#sequence };
+  }
+
+  async #pace(bytes: number): Promise<void> {
+    for (let wait = this.governor.take(bytes); wait > 0; wait = this.governor.take(bytes)) await sleep(wait);
+  }
+
+  #nextSequence(): number {
+    this.#sent++;
+    this.#sequence = (this.#sequence + 1) >>> 0;
+    return this.#sequence;
+  }
+
+  sendAnnounce(pass: number, blockCount: number, phase: SenderPhaseId, position: number): void {
+    this.#sendControl(encodeDatagram({ type: DatagramType.Announce, sessionId: this.options.sessionId, senderId: this.senderId, sequence: this.#nextSequence(), pass,
+      blockCount, fragmentSize: this.fragmentSize, phase, position, sent: this.#sent }));
+  }
+
+  async sendPassEnd(pass: number, result: PassResult): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      this.#sendControl(encodeDatagram({ type: DatagramType.PassEnd, sessionId: this.options.sessionId, senderId: this.senderId, sequence: this.#nextSequence(), pass,
+        fragmentsSent: result.fragmentsSent, lastSequence: result.lastSequence }));
+      await sleep(5);
+    }
+  }
+
+  async sendFinish(pass: number, reason: FinishReasonId): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      this.#sendControl(encodeDatagram({ type: DatagramType.Finish, sessionId: this.options.sessionId, senderId: this.senderId, sequence: this.#nextSequence(), pass, reason }));
+      await sleep(5);
+    }
+  }
+
+  #sendControl(bytes: Uint8Array): void {
+    this.#socket.send(bytes);
+  }
+}

@@ -1,0 +1,66 @@
+import type { NakReport } from '@rackcast/wire';
+import type { PassItem } from '../net/multicast/index.js';
+
+/**
+ * The next pass: the union of what the given receivers miss, in block order. A fragment two
+ * receivers miss is sent once; a block any receiver misses entirely is sent whole. Pure.
+ */
+export function planRepairPass(reports: readonly NakReport[]): PassItem[] {
+  const whole = new Set<number>();
+  const partial = new Map<number, Set<number>>();
+  for (const report of reports) {
+    for (const entry of report.entries) {
+      if (entry.kind === 'blocks') {
+        for (let b = entry.first; b < entry.first + entry.count; b++) whole.add(b);
+        continue;
+      }
+      const set = partial.get(entry.block) ?? new Set<number>();
+      for (let f = 0; f < entry.fragmentCount; f++) {
+        if (((entry.bitmap[f >> 3] ?? 0) >> (f & 7)) & 1) set.add(f);
+      }
+      partial.set(entry.block, set);
+    }
+  }
+  const blocks = new Set<number>([...whole, ...partial.keys()]);
+  return [...blocks].sort((a, b) => a - b).map((block) => {
+    if (whole.has(block)) return { block };
+    return { block, fragments: [...(partial.get(block) ?? [])].sort((a, b) => a - b) };
+  });
+}
+
+/** Loss rate a report implies: the share of datagrams sent since joining that did not arrive. */
+export function lossRate(report: Pick<NakReport, 'received' | 'sent'>): number {
+  if (report.sent <= 0) return 0;
+  return Math.min(1, Math.max(0, 1 - report.received / report.sent));
+}
+
+export interface StragglerPolicy {
+  /** A straggler loses more than this share of datagrams, e.g. 0.25… */
+  readonly minLoss: number;
+  /** …and more than this many times the median loss of the other receivers, e.g. 3. */
+  readonly factor: number;
+}
+
+/**
+ * Receivers whose loss is far above the others': a slow link, a slow disk (its overruns count
+ * as loss), or a flaky NIC. Compared with the median of the *other* receivers so that one bad
+ * receiver among two is still found, and widespread loss (congestion) is not mistaken for
+ * stragglers: then everyone is slow, and the rate governor backs off instead. Pure.
+ */
+export function findStragglers(loss: ReadonlyMap<string, number>, policy: StragglerPolicy): Set<string> {
+  const stragglers = new Set<string>();
+  for (const [id, rate] of loss) {
+    if (rate <= policy.minLoss) continue;
+    const others = [...loss].filter(([other]) => other !== id).map(([, r]) => r);
+    if (others.length === 0) continue;
+    if (rate > policy.factor * median(others)) stragglers.add(id);
+  }
+  return stragglers;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}

@@ -1,0 +1,52 @@
+import { sealBlock, type Manifest } from '@rackcast/wire';
+import type { SealedBlockSource } from '../net/multicast/index.js';
+import type { ImageStore } from '../store/index.js';
+
+/**
+ * Sealed blocks of one session, for multicast passes and HTTP backfill alike. Each block's
+ * frame is verified against its hash the first time it is read (a damaged block is never
+ * sent); sealed blocks are kept in a small LRU, since repair passes and stragglers ask for
+ * the same blocks again.
+ */
+export class SealedBlocks implements SealedBlockSource {
+  readonly #store: ImageStore;
+  readonly #manifest: Manifest;
+  readonly #key: Uint8Array;
+  readonly #sessionId: number;
+  readonly #cache = new Map<number, Buffer>();
+  readonly #maxCacheBytes: number;
+  #cacheBytes = 0;
+
+  constructor(store: ImageStore, manifest: Manifest, key: Uint8Array, sessionId: number, maxCacheBytes = 64 * 1024 * 1024) {
+    this.#store = store;
+    this.#manifest = manifest;
+    this.#key = key;
+    this.#sessionId = sessionId;
+    this.#maxCacheBytes = maxCacheBytes;
+  }
+
+  async sealed(index: number): Promise<Buffer> {
+    const hit = this.#cache.get(index);
+    if (hit) {
+      this.#cache.delete(index);
+      this.#cache.set(index, hit);
+      return hit;
+    }
+    const block = this.#manifest.blocks[index];
+    if (!block) throw new RangeError(`block ${index} is not in the manifest`);
+    const frame = await this.#store.readVerifiedFrame(block.hash);
+    const sealed = sealBlock(this.#key, this.#sessionId, index, frame);
+    this.#remember(index, sealed);
+    return sealed;
+  }
+
+  #remember(index: number, sealed: Buffer): void {
+    this.#cache.set(index, sealed);
+    this.#cacheBytes += sealed.byteLength;
+    for (const [oldest, value] of this.#cache) {
+      if (this.#cacheBytes <= this.#maxCacheBytes) break;
+      this.#cache.delete(oldest);
+      this.#cacheBytes -= value.byteLength;
+    }
+  }
+}
