@@ -1,0 +1,105 @@
+import { blake3 } from '@napi-rs/blake-hash';
+import { uncompress } from 'lz4-napi';
+import { BlockEncoding, decodeBlockFrame, equalBytes, openBlock, type Manifest } from '@rackcast/wire';
+import type { BlockTarget } from './block-target.js';
+
+export interface PipelineOptions {
+  readonly manifest: Manifest;
+  readonly key: Uint8Array;
+  readonly sessionId: number;
+  readonly target: BlockTarget;
+  /** Blocks opened, decompressed and written at once. */
+  readonly concurrency: number;
+  /** Completed blocks waiting beyond which the receiver stops taking new blocks (back-pressure). */
+  readonly maxQueued: number;
+  readonly onWritten: (block: number) => void;
+  /** The block did not authenticate or did not match its hash: it must be fetched again. */
+  readonly onRejected: (block: number, reason: 'auth' | 'hash') => void;
+  readonly onError: (err: unknown) => void;
+}
+
+/**
+ * Turns complete sealed blocks into verified bytes on the target: open (AES-GCM), decode the
+ * frame (raw length bounded by the manifest), decompress, compare BLAKE3 with the manifest,
+ * write at the block's offset. Bounded: the socket loop never waits on the disk; when the
+ * queue is full the receiver drops new blocks' fragments and asks for them again later.
+ *
+ * NOTE: the frame check mirrors the server's store/block-codec.ts; the agent cannot share it,
+ * since the LZ4 and BLAKE3 addons may not enter wire/ (pure codecs only).
+ */
+export class BlockPipeline {
+  readonly #o: PipelineOptions;
+  readonly #queue: [number, Buffer][] = [];
+  readonly #pending = new Set<number>();
+  #active = 0;
+  #idle: (() => void)[] = [];
+
+  constructor(options: PipelineOptions) {
+    this.#o = options;
+  }
+
+  /** True when no more blocks should be started (back-pressure). */
+  get saturated(): boolean {
+    return this.#queue.length >= this.#o.maxQueued;
+  }
+
+  /** Blocks queued or being written (not missing, not yet done). */
+  isPending(block: number): boolean {
+    return this.#pending.has(block);
+  }
+
+  push(block: number, sealed: Buffer): void {
+    if (this.#pending.has(block)) return;
+    this.#pending.add(block);
+    this.#queue.push([block, sealed]);
+    this.#pump();
+  }
+
+  /** Resolves when every queued block is written (or rejected). */
+  drain(): Promise<void> {
+    if (this.#active === 0 && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #pump(): void {
+    while (this.#active < this.#o.concurrency && this.#queue.length > 0) {
+      const [block, sealed] = this.#queue.shift() as [number, Buffer];
+      this.#active++;
+      this.#process(block, sealed)
+        .catch(this.#o.onError)
+        .finally(() => {
+          this.#active--;
+          this.#pending.delete(block);
+          this.#pump();
+          if (this.#active === 0 && this.#queue.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
+        });
+    }
+  }
+
+  async #process(index: number, sealed: Buffer): Promise<void> {
+    const block = this.#o.manifest.blocks[index];
+    if (!block) return;
+    let raw: Buffer;
+    try {
+      const frame = decodeBlockFrame(openBlock(this.#o.key, this.#o.sessionId, index, sealed), block.length);
+      raw = frame.encoding === BlockEncoding.Raw ? Buffer.from(frame.payload) : await uncompress(frame.payload);
+    } catch {
+      this.#o.onRejected(index, 'auth');
+      return;
+    }
+    if (raw.byteLength !== block.length || !equalBytes(blake3(raw), block.hash)) {
+      this.#o.onRejected(index, 'hash');
+      return;
+    }
+    await this.#o.target.write(raw, block.offset);
+    this.#o.onWritten(index);
+  }
+}
+
+/** True if the target already holds block `index` (read back and hashed): resume after a restart. */
+export async function verifyOnTarget(target: BlockTarget, manifest: Manifest, index: number): Promise<boolean> {
+  const block = manifest.blocks[index];
+  if (!block || block.offset + block.length > target.size) return false;
+  const data = await target.read(block.offset, block.length);
+  return data.byteLength === block.length && equalBytes(blake3(data), block.hash);
+}

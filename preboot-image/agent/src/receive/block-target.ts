@@ -1,0 +1,62 @@
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { ReceiveError } from './receive-error.js';
+
+/**
+ * Where the image is written: a regular file or a block device. Offsets are the manifest's
+ * disk offsets. Declares its size; the receiver refuses a target that is too small before it
+ * writes a byte.
+ */
+export interface BlockTarget {
+  readonly path: string;
+  readonly size: number;
+  read(offset: number, length: number): Promise<Buffer>;
+  write(data: Uint8Array, offset: number): Promise<void>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a target for writing. A regular file that does not exist is created (sparse) at
+ * `needed` bytes; an existing file or a block device must already be at least `needed`
+ * bytes, else RC_ERR_DISK_TOO_SMALL and nothing is written.
+ */
+export async function openBlockTarget(path: string, needed: number): Promise<BlockTarget> {
+  const info = await stat(path).catch(() => null);
+  let handle: FileHandle;
+  let size: number;
+  if (info === null) {
+    handle = await open(path, 'w+', 0o644);
+    await handle.truncate(needed);
+    size = needed;
+  } else if (info.isFile() || info.isBlockDevice()) {
+    size = info.isFile() ? info.size : await blockDeviceSize(info.rdev);
+    if (size < needed) {
+      throw new ReceiveError('RC_ERR_DISK_TOO_SMALL', `${path} has ${size} bytes but the image needs ${needed}; nothing was written`);
+    }
+    handle = await open(path, 'r+');
+  } else {
+    throw new ReceiveError('RC_ERR_DISK_UNUSABLE', `${path} is neither a regular file nor a block device`);
+  }
+  return {
+    path,
+    size,
+    async read(offset, length) {
+      const buf = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buf, 0, length, offset);
+      return buf.subarray(0, bytesRead);
+    },
+    async write(data, offset) {
+      await handle.write(data, 0, data.byteLength, offset);
+    },
+    sync: () => handle.sync(),
+    close: () => handle.close(),
+  };
+}
+
+/** Size of a block device from sysfs (512-byte sectors); Node's stat reports 0 for devices. */
+async function blockDeviceSize(rdev: number): Promise<number> {
+  const major = Math.floor(rdev / 256);
+  const minor = rdev % 256;
+  const sectors = await readFile(`/sys/dev/block/${major}:${minor}/size`, 'utf8').catch(() => '0');
+  return Number(sectors.trim()) * 512;
+}

@@ -1,0 +1,147 @@
+import { type DataDatagram, type Manifest, type NakEntry } from '@rackcast/wire';
+import type { BlockTarget } from './block-target.js';
+
+interface Assembly {
+  readonly block: number;
+  readonly sealedLength: number;
+  readonly fragmentCount: number;
+  readonly have: Uint8Array;
+  got: number;
+  /** The sealed bytes while held in memory; null once spilled to the target. */
+  buffer: Buffer | null;
+  /** Spilled: bytes past the block's region on the target (a sealed block may exceed its
+   * plaintext by up to 21 bytes: frame header + tag), kept in memory. */
+  overflow: Buffer | null;
+  /** Serialises this block's writes to the target, so a later fragment is never overwritten. */
+  io: Promise<void>;
+}
+
+export interface AssemblerOptions {
+  readonly manifest: Manifest;
+  readonly fragmentSize: number;
+  readonly target: BlockTarget;
+  /** Bytes of partial blocks held in memory before older ones spill to the target. */
+  readonly memoryBudget: number;
+  /** Receives each completed sealed block. */
+  readonly onComplete: (block: number, sealed: Buffer) => void;
+  readonly onError: (err: unknown) => void;
+}
+
+/**
+ * Collects the fragments of sealed blocks. A block is authenticated whole, so its fragments
+ * must wait for the last one; under loss almost every block of a first pass is partial, so
+ * they cannot all wait in memory. Partial blocks stay in memory up to a budget; beyond it the
+ * oldest are spilled into their own region of the target (which their plaintext overwrites
+ * later anyway) and read back when complete. Memory stays bounded at any loss rate.
+ */
+export class FragmentAssembler {
+  readonly #o: AssemblerOptions;
+  readonly #open = new Map<number, Assembly>();
+  #memoryBytes = 0;
+  spilledBlocks = 0;
+
+  constructor(options: AssemblerOptions) {
+    this.#o = options;
+  }
+
+  /** Adds one DATA fragment; returns false if it was not needed (duplicate). */
+  accept(d: DataDatagram): boolean {
+    const a = this.#open.get(d.blockIndex) ?? this.#start(d);
+    if (!a) return false;
+    if ((a.have[d.fragmentIndex >> 3] ?? 0) & (1 << (d.fragmentIndex & 7))) return false;
+    if (d.sealedLength !== a.sealedLength || d.fragmentCount !== a.fragmentCount) return false;
+    const offset = d.fragmentIndex * this.#o.fragmentSize;
+    if (d.fragmentIndex < a.fragmentCount - 1 ? d.payload.byteLength !== this.#o.fragmentSize : offset + d.payload.byteLength !== a.sealedLength) return false;
+    a.have[d.fragmentIndex >> 3] = (a.have[d.fragmentIndex >> 3] ?? 0) | (1 << (d.fragmentIndex & 7));
+    a.got++;
+    if (a.buffer) a.buffer.set(d.payload, offset);
+    else this.#writeSpilled(a, Buffer.from(d.payload.buffer, d.payload.byteOffset, d.payload.byteLength), offset);
+    if (a.got === a.fragmentCount) this.#complete(a);
+    return true;
+  }
+
+  /** Forgets a block's fragments (it failed authentication): it is missing again. */
+  drop(block: number): void {
+    const a = this.#open.get(block);
+    if (!a) return;
+    this.#open.delete(block);
+    if (a.buffer) this.#memoryBytes -= a.sealedLength;
+  }
+
+  /** True if some fragments of `block` are held. */
+  has(block: number): boolean {
+    return this.#open.has(block);
+  }
+
+  /** What is missing of every block not settled (done or being written), as NAK entries. */
+  missing(blockCount: number, settled: (block: number) => boolean): NakEntry[] {
+    const entries: NakEntry[] = [];
+    for (let b = 0; b < blockCount; b++) {
+      if (settled(b)) continue;
+      const a = this.#open.get(b);
+      if (a) {
+        const bitmap = new Uint8Array(a.have.byteLength);
+        for (let f = 0; f < a.fragmentCount; f++) if (!((a.have[f >> 3] ?? 0) & (1 << (f & 7)))) bitmap[f >> 3] = (bitmap[f >> 3] ?? 0) | (1 << (f & 7));
+        entries.push({ kind: 'fragments', block: b, fragmentCount: a.fragmentCount, bitmap });
+        continue;
+      }
+      const last = entries[entries.length - 1];
+      if (last?.kind === 'blocks' && last.first + last.count === b) entries[entries.length - 1] = { ...last, count: last.count + 1 };
+      else entries.push({ kind: 'blocks', first: b, count: 1 });
+    }
+    return entries;
+  }
+
+  #start(d: DataDatagram): Assembly | null {
+    if (!this.#o.manifest.blocks[d.blockIndex]) return null;
+    const a: Assembly = {
+      block: d.blockIndex, sealedLength: d.sealedLength, fragmentCount: d.fragmentCount,
+      have: new Uint8Array(Math.ceil(d.fragmentCount / 8)), got: 0, buffer: Buffer.allocUnsafe(d.sealedLength), overflow: null, io: Promise.resolve(),
+    };
+    this.#open.set(d.blockIndex, a);
+    this.#memoryBytes += d.sealedLength;
+    this.#spillOverBudget(a);
+    return a;
+  }
+
+  #spillOverBudget(keep: Assembly): void {
+    for (const a of this.#open.values()) {
+      if (this.#memoryBytes <= this.#o.memoryBudget) return;
+      if (a === keep || !a.buffer) continue;
+      const buffer = a.buffer;
+      a.buffer = null;
+      this.#memoryBytes -= a.sealedLength;
+      this.spilledBlocks++;
+      this.#writeSpilled(a, buffer, 0);
+    }
+  }
+
+  /** Writes sealed bytes of a spilled block into its region; what lies past the region stays in memory. */
+  #writeSpilled(a: Assembly, bytes: Buffer, offset: number): void {
+    const region = this.#o.manifest.blocks[a.block] as Manifest['blocks'][number];
+    const inRegion = Math.max(0, Math.min(bytes.byteLength, region.length - offset));
+    if (offset + bytes.byteLength > region.length) {
+      a.overflow ??= Buffer.alloc(a.sealedLength - region.length);
+      const from = Math.max(0, region.length - offset);
+      bytes.copy(a.overflow, offset + from - region.length, from);
+    }
+    if (inRegion > 0) {
+      const slice = bytes.subarray(0, inRegion);
+      a.io = a.io.then(() => this.#o.target.write(slice, region.offset + offset));
+    }
+  }
+
+  #complete(a: Assembly): void {
+    this.#open.delete(a.block);
+    if (a.buffer) {
+      this.#memoryBytes -= a.sealedLength;
+      this.#o.onComplete(a.block, a.buffer);
+      return;
+    }
+    const region = this.#o.manifest.blocks[a.block] as Manifest['blocks'][number];
+    a.io.then(async () => {
+      const inRegion = await this.#o.target.read(region.offset, Math.min(region.length, a.sealedLength));
+      this.#o.onComplete(a.block, a.overflow ? Buffer.concat([inRegion, a.overflow]) : inRegion);
+    }).catch(this.#o.onError);
+  }
+}
