@@ -9,6 +9,7 @@ import { RACKCAST_VERSION } from '../version.js';
 import { formatBytes, formatTable } from './format.js';
 import { openStoreClient } from './open-store-client.js';
 import { progressLine } from './progress-line.js';
+import { addSessionCommands } from './session-commands.js';
 import type { StoreClient } from './store-client.js';
 
 /** Exit codes: 0 done, 1 refused or failed (message on stderr), 2 verify found damage. */
@@ -124,6 +125,8 @@ store.command('gc')
     const r = await client.gc();
     print(opts.json ?? false, r, () => `removed ${r.removedBlocks} blocks (${formatBytes(r.freedBytes)}), ${r.removedManifests} manifests, ${r.removedTemp} temporary files`);
   }));
+
+addSessionCommands(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env), async (work) => { await work(); });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const json = process.argv.includes('--json');

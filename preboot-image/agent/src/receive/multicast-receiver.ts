@@ -116,12 +116,15 @@ export class MulticastReceiver {
     this.#manifest = await this.#link.manifest();
     if (this.#manifest.blocks.length !== this.#reg.blockCount) throw new ReceiveError('RC_ERR_RECEIVE_MANIFEST', 'manifest and session disagree on the block count');
     this.#link.on('message', (m) => this.#onServerMessage(m));
-    this.#link.on('open', () => { this.#newlyDone = [...this.#doneIndexes()]; });
+    // On every (re)connect the first progress carries every block done, so a server that
+    // restarted rebuilds its journal of this receiver.
+    this.#link.on('open', () => { if (this.#done) this.#newlyDone = [...this.#doneIndexes()]; });
     this.#link.connect();
     try {
       this.#target = await openBlockTarget(this.#o.target, this.#manifest.diskSize);
     } catch (err) {
       await this.#reportFailure(err);
+      this.#link.close();
       throw err;
     }
     const progress = setInterval(() => this.#sendProgress(), 250);
