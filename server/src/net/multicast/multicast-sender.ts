@@ -106,41 +106,51 @@ export class MulticastSender {
     this.#stopped = false;
     const readAhead = this.options.readAhead ?? 8;
     const pending = new Map<number, Promise<Buffer>>();
-    const prefetch = (from: number) => {
-      for (let k = from; k < Math.min(items.length, from + readAhead); k++) {
-        const block = (items[k] as PassItem).block;
-        if (!pending.has(k)) pending.set(k, source.sealed(block));
-      }
-    };
     let fragmentsSent = 0;
     for (let k = 0; k < items.length && !this.#stopped; k++) {
-      prefetch(k);
+      for (let j = k; j < Math.min(items.length, k + readAhead); j++) {
+        if (!pending.has(j)) pending.set(j, source.sealed((items[j] as PassItem).block));
+      }
       const item = items[k] as PassItem;
       const sealed = await (pending.get(k) as Promise<Buffer>);
       pending.delete(k);
-      const count = fragmentCountFor(sealed.byteLength, this.fragmentSize);
-      const fragments = item.fragments ?? Array.from({ length: count }, (_, i) => i);
-      for (const f of fragments) {
-        if (this.#stopped || f >= count) break;
-        const [start, end] = fragmentRange(f, sealed.byteLength, this.fragmentSize);
-        await this.#pace(DATA_HEADER_LENGTH + end - start);
-        // A fresh header per datagram: libuv may queue the send and keep references to the
-        // buffers, so a reused header could be rewritten before it leaves. 36 bytes from
-        // Buffer's pool cost less than the send itself.
-        const header = Buffer.allocUnsafe(DATA_HEADER_LENGTH);
-        writeDataHeader(header, { sessionId: this.options.sessionId, senderId: this.senderId, sequence: this.#nextSequence(), pass,
-          blockIndex: item.block, fragmentIndex: f, fragmentCount: count, sealedLength: sealed.byteLength });
-        // Scatter-gather: header and fragment go out as one datagram without copying the fragment.
-        this.#socket.send([header, sealed.subarray(start, end)]);
-        fragmentsSent++;
+      for (const datagram of this.#datagrams(pass, item, sealed)) {
+        if (this.#stopped) break;
+        // Pacing is checked synchronously; only an empty bucket costs a timer. The loop also
+        // yields now and then so announcements and receivers' messages are served meanwhile.
+        for (let wait = this.governor.take(datagram.byteLength); wait > 0; wait = this.governor.take(datagram.byteLength)) await sleep(wait);
+        this.#socket.send(datagram);
+        if ((++fragmentsSent & 255) === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     }
     await Promise.allSettled(pending.values());
     return { fragmentsSent, lastSequence: this.#sequence };
   }
 
-  async #pace(bytes: number): Promise<void> {
-    for (let wait = this.governor.take(bytes); wait > 0; wait = this.governor.take(bytes)) await sleep(wait);
+  /**
+   * The DATA datagrams of one pass item, built into one buffer (one allocation per block, no
+   * copy per send). Each datagram is its own slice, since libuv may keep a queued send's
+   * buffer until the kernel takes it.
+   */
+  #datagrams(pass: number, item: PassItem, sealed: Buffer): Buffer[] {
+    const count = fragmentCountFor(sealed.byteLength, this.fragmentSize);
+    const wanted = item.fragments ?? null;
+    const n = wanted ? wanted.filter((f) => f < count).length : count;
+    const backing = Buffer.allocUnsafe(n * DATA_HEADER_LENGTH + (wanted ? n * this.fragmentSize : sealed.byteLength));
+    const out: Buffer[] = [];
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const f = wanted ? (wanted[i] as number) : i;
+      if (f >= count) continue;
+      const [start, end] = fragmentRange(f, sealed.byteLength, this.fragmentSize);
+      const datagram = backing.subarray(at, at + DATA_HEADER_LENGTH + end - start);
+      writeDataHeader(datagram, { sessionId: this.options.sessionId, senderId: this.senderId, sequence: this.#nextSequence(), pass,
+        blockIndex: item.block, fragmentIndex: f, fragmentCount: count, sealedLength: sealed.byteLength });
+      sealed.copy(datagram, DATA_HEADER_LENGTH, start, end);
+      out.push(datagram);
+      at += datagram.byteLength;
+    }
+    return out;
   }
 
   #nextSequence(): number {

@@ -11,7 +11,7 @@ export class RateGovernor {
   readonly ceilingBps: number;
   #rateBps: number;
   #tokens = 0;
-  #last = process.hrtime.bigint();
+  #last = performance.now();
   readonly #burstMs: number;
   #cleanPasses = 0;
 
@@ -31,8 +31,8 @@ export class RateGovernor {
    */
   take(payloadBytes: number): number {
     if (this.#rateBps <= 0) return 0;
-    this.#refill();
     const bits = (payloadBytes + WIRE_OVERHEAD) * 8;
+    if (this.#tokens < bits) this.#refill();
     if (this.#tokens >= bits) {
       this.#tokens -= bits;
       return 0;
@@ -41,8 +41,8 @@ export class RateGovernor {
   }
 
   #refill(): void {
-    const now = process.hrtime.bigint();
-    const elapsed = Number(now - this.#last) / 1e9;
+    const now = performance.now();
+    const elapsed = (now - this.#last) / 1000;
     this.#last = now;
     const max = (this.#rateBps * this.#burstMs) / 1000;
     this.#tokens = Math.min(max, this.#tokens + elapsed * this.#rateBps);
