@@ -11,6 +11,9 @@ PACKAGES=(
   dosfstools      # mkfs.fat: EFI system partitions in test images
   mtools          # mcopy/mmd: files into FAT partitions without mounting
   coreutils       # cp --sparse, sha256sum (benchmarks)
+  udpcast         # udp-sender/udp-receiver: the multicast peer in scripts/bench/multicast
+  uftp            # uftp/uftpd: the encrypted multicast peer in scripts/bench/multicast
+  python3         # the shared multicast harness's image builder and summaries
   iproute2        # ip netns/link, tc tbf: the network-namespace multicast lab of the tests
   nftables        # nft numgen drop rules: packet loss in that lab (the kernel has no sch_netem)
 )

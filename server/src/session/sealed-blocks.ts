@@ -17,7 +17,7 @@ export class SealedBlocks implements SealedBlockSource {
   readonly #maxCacheBytes: number;
   #cacheBytes = 0;
 
-  constructor(store: ImageStore, manifest: Manifest, key: Uint8Array, sessionId: number, maxCacheBytes = 64 * 1024 * 1024) {
+  constructor(store: ImageStore, manifest: Manifest, key: Uint8Array, sessionId: number, maxCacheBytes = 32 * 1024 * 1024) {
     this.#store = store;
     this.#manifest = manifest;
     this.#key = key;

@@ -37,7 +37,15 @@ export interface AssemblerOptions {
 export class FragmentAssembler {
   readonly #o: AssemblerOptions;
   readonly #open = new Map<number, Assembly>();
+  /**
+   * Blocks whose last fragment arrived but that are not yet handed on (a spilled block is
+   * being read back). NOTE: without this, a duplicate fragment in that window (repair passes
+   * resend what *other* receivers miss) opened a new assembly that could spill ciphertext over
+   * the plaintext already written: a verified block corrupted on disk afterwards.
+   */
+  readonly #completing = new Set<number>();
   #memoryBytes = 0;
+  #closed = false;
   spilledBlocks = 0;
 
   constructor(options: AssemblerOptions) {
@@ -46,6 +54,7 @@ export class FragmentAssembler {
 
   /** Adds one DATA fragment; returns false if it was not needed (duplicate). */
   accept(d: DataDatagram): boolean {
+    if (this.#closed || this.#completing.has(d.blockIndex)) return false;
     const a = this.#open.get(d.blockIndex) ?? this.#start(d);
     if (!a) return false;
     if ((a.have[d.fragmentIndex >> 3] ?? 0) & (1 << (d.fragmentIndex & 7))) return false;
@@ -68,9 +77,27 @@ export class FragmentAssembler {
     if (a.buffer) this.#memoryBytes -= a.sealedLength;
   }
 
-  /** True if some fragments of `block` are held. */
+  /**
+   * Abandons every partial block and waits until their spilled writes have landed. Called
+   * before backfill writes blocks over HTTP: a queued spill write landing after a backfilled
+   * block's plaintext would corrupt it.
+   */
+  async abandonAll(): Promise<void> {
+    const chains = [...this.#open.values()].map((a) => a.io.catch(() => undefined));
+    this.#open.clear();
+    this.#memoryBytes = 0;
+    this.#closed = true;
+    await Promise.all(chains);
+  }
+
+  /** True if some fragments of `block` are held, or it is being handed on. */
   has(block: number): boolean {
-    return this.#open.has(block);
+    return this.#open.has(block) || this.#completing.has(block);
+  }
+
+  /** True while a complete block is being handed on: it is neither missing nor assembling. */
+  isCompleting(block: number): boolean {
+    return this.#completing.has(block);
   }
 
   /** What is missing of every block not settled (done or being written), as NAK entries. */
@@ -139,9 +166,12 @@ export class FragmentAssembler {
       return;
     }
     const region = this.#o.manifest.blocks[a.block] as Manifest['blocks'][number];
+    this.#completing.add(a.block);
     a.io.then(async () => {
       const inRegion = await this.#o.target.read(region.offset, Math.min(region.length, a.sealedLength));
+      // Handed on first, released after: the pipeline marks it pending in the same tick.
       this.#o.onComplete(a.block, a.overflow ? Buffer.concat([inRegion, a.overflow]) : inRegion);
+      this.#completing.delete(a.block);
     }).catch(this.#o.onError);
   }
 }

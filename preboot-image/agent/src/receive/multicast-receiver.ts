@@ -21,7 +21,7 @@ export interface ReceiveOptions {
   readonly target: string;
   /** Interface name or IPv4 address to join the group on; default: the one that reaches the server. */
   readonly iface?: string;
-  /** Bytes of partial blocks kept in memory before spilling to the target; default 64 MiB. */
+  /** Bytes of partial blocks kept in memory before spilling to the target; default 32 MiB. */
   readonly memoryBudget?: number;
   /** Give up when nothing arrives for this long; default 10 minutes. */
   readonly idleTimeoutMs?: number;
@@ -176,7 +176,7 @@ export class MulticastReceiver {
   #setUp(): void {
     const fragmentSize = fragmentSizeFor(this.#reg.datagramSize);
     this.#pipeline = new BlockPipeline({
-      manifest: this.#manifest, key: this.#reg.key, sessionId: this.#o.session, target: this.#target, concurrency: 4, maxQueued: 64,
+      manifest: this.#manifest, key: this.#reg.key, sessionId: this.#o.session, target: this.#target, concurrency: 4, maxQueued: 32,
       onWritten: (b) => this.#written(b),
       onRejected: (b, why) => {
         if (why === 'auth') this.#c.authFailures++;
@@ -186,7 +186,7 @@ export class MulticastReceiver {
       onError: (err) => this.#fail(err),
     });
     this.#assembler = new FragmentAssembler({
-      manifest: this.#manifest, fragmentSize, target: this.#target, memoryBudget: this.#o.memoryBudget ?? 64 * 1024 * 1024,
+      manifest: this.#manifest, fragmentSize, target: this.#target, memoryBudget: this.#o.memoryBudget ?? 32 * 1024 * 1024,
       onComplete: (b, sealed) => this.#pipeline.push(b, sealed),
       onError: (err) => this.#fail(err),
     });
@@ -281,7 +281,7 @@ export class MulticastReceiver {
 
   #sendNakReport(pass: number): void {
     this.#lastReportedPass = pass;
-    const settled = (b: number) => this.#done.has(b) || this.#pipeline.isPending(b);
+    const settled = (b: number) => this.#done.has(b) || this.#pipeline.isPending(b) || this.#assembler.isCompleting(b);
     const entries = this.#assembler.missing(this.#reg.blockCount, settled);
     const { received, sent } = this.#lossCounts();
     this.#link.send(encodeNakReport({ pass, complete: entries.length === 0, received, sent, entries }));
@@ -309,6 +309,7 @@ export class MulticastReceiver {
   }
 
   async #backfill(): Promise<void> {
+    await this.#assembler.abandonAll();
     await this.#pipeline.drain();
     const missing: number[] = [];
     for (let b = 0; b < this.#reg.blockCount; b++) if (!this.#done.has(b)) missing.push(b);
