@@ -17,7 +17,7 @@ rate=0; [ "${rate_mbit:-0}" -gt 0 ] 2>/dev/null && rate="$(( rate_mbit * 95 / 10
 expect=$n; [ "${RACKCAST_BENCH_LATE:-0}" = 1 ] && expect=$(( n - 1 ))
 node "$root/server/bin/rackcast.js" session start bench --expect "$expect" --rate "$rate" --group "$group" --port "$port" --json > "$rundir/session.json.tmp"
 if [ "$expect" != "$n" ]; then
-  id=$(node -e 'console.log(require(process.argv[1]).session.id)' "$rundir/session.json.tmp")
+  id=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).session.id)' "$rundir/session.json.tmp")
   node "$root/server/bin/rackcast.js" session token "$id" --json > "$rundir/extra.json"
   node -e 'const fs=require("fs"); const s=JSON.parse(fs.readFileSync(process.argv[1])); const e=JSON.parse(fs.readFileSync(process.argv[2])); s.tokens.unshift(...e.tokens); fs.writeFileSync(process.argv[1], JSON.stringify(s))' "$rundir/session.json.tmp" "$rundir/extra.json"
 fi

@@ -5,18 +5,20 @@
 # measured the same way for all. Appends to results/multicast.tsv (the harness's RESULT
 # fields plus those measurements) and prints a table with ratios (summarize.mjs).
 #
-# Usage: scripts/bench/multicast/run-multicast.sh [--size 1G] [--cases quick|full] [--harness DIR]
+# Usage: scripts/bench/multicast/run-multicast.sh [--size 1G] [--cases quick|full] [--tools "rackcast udpcast uftp"] [--harness DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 harness=$root/../shared/bench
 size=1G
 cases=quick
+tools="rackcast udpcast uftp"
 while [ $# -gt 0 ]; do
   case $1 in
     --size) size=$2; shift ;;
     --cases) cases=$2; shift ;;
     --harness) harness=$2; shift ;;
+    --tools) tools=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -71,7 +73,6 @@ run_case() {
   rm -rf "$last"
 }
 
-tools="rackcast udpcast uftp"
 for n in 1 4; do for t in $tools; do run_case "$t" "$n" 0; done; done
 for loss in 1 5; do for t in $tools; do run_case "$t" 4 "$loss"; done; done
 CASE_LABEL=slow-r1-100mbit; for t in $tools; do run_case "$t" 4 0 --slow 1:100mbit; done
@@ -79,7 +80,7 @@ CASE_LABEL=kill-r1-3s; for t in $tools; do run_case "$t" 4 0 --kill 1:3; done
 CASE_LABEL=late-r1-3s; for t in $tools; do RACKCAST_BENCH_LATE=1 run_case "$t" 4 0 --late 1:3; done
 CASE_LABEL=plain
 if [ "$cases" = full ]; then
-  run_case uftp-enc 1 0; run_case uftp-enc 4 0
+  case " $tools " in *" uftp "*) run_case uftp-enc 1 0; run_case uftp-enc 4 0 ;; esac
   for t in $tools; do run_case "$t" 8 0; done
 fi
 node "$here/summarize.mjs" "$tsv"

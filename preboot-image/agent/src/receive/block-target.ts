@@ -42,11 +42,22 @@ export async function openBlockTarget(path: string, needed: number): Promise<Blo
     size,
     async read(offset, length) {
       const buf = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(buf, 0, length, offset);
-      return buf.subarray(0, bytesRead);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(buf, done, length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return buf.subarray(0, done);
     },
     async write(data, offset) {
-      await handle.write(data, 0, data.byteLength, offset);
+      // pwrite may write less than asked (signals, memory pressure on tmpfs): loop until all is out.
+      let done = 0;
+      while (done < data.byteLength) {
+        const { bytesWritten } = await handle.write(data, done, data.byteLength - done, offset + done);
+        if (bytesWritten === 0) throw new ReceiveError('RC_ERR_DISK_UNUSABLE', `${path}: write at ${offset + done} made no progress`);
+        done += bytesWritten;
+      }
     },
     sync: () => handle.sync(),
     close: () => handle.close(),
