@@ -139,6 +139,30 @@ export function encodeDatagram(d: Datagram): Uint8Array {
  * (block index against the manifest, fragment sizes against the session's fragment size).
  */
 export function decodeDatagram(bytes: Uint8Array): Datagram {
+  return decodeDataFast(bytes) ?? decodeDatagramChecked(bytes);
+}
+
+/**
+ * The receive path decodes ~85,000 DATA datagrams a second per gigabit: a well-formed one is
+ * read with one DataView and one result object. Anything else (other types, short or odd
+ * input) returns null and takes the checked path, which names the field at fault.
+ */
+function decodeDataFast(bytes: Uint8Array): DataDatagram | null {
+  if (bytes.byteLength <= DATA_HEADER_LENGTH) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0) !== BLOCKSTREAM_MAGIC || view.getUint8(4) !== BLOCKSTREAM_VERSION || view.getUint8(5) !== DatagramType.Data) return null;
+  const fragmentIndex = view.getUint16(28);
+  const fragmentCount = view.getUint16(30);
+  const sealedLength = view.getUint32(32);
+  const payloadLength = bytes.byteLength - DATA_HEADER_LENGTH;
+  if (fragmentCount === 0 || fragmentIndex >= fragmentCount || payloadLength > sealedLength) return null;
+  return {
+    type: DatagramType.Data, sessionId: view.getUint32(8), senderId: view.getUint32(12), sequence: view.getUint32(16), pass: view.getUint32(20),
+    blockIndex: view.getUint32(24), fragmentIndex, fragmentCount, sealedLength, payload: bytes.subarray(DATA_HEADER_LENGTH),
+  };
+}
+
+function decodeDatagramChecked(bytes: Uint8Array): Datagram {
   const r = new ByteReader(bytes);
   if (r.u32('magic') !== BLOCKSTREAM_MAGIC) throw new WireError('RC_ERR_WIRE_BAD_MAGIC', 'magic', 'not a block-stream datagram');
   const version = r.u8('version');

@@ -21,7 +21,7 @@ export interface ReceiveOptions {
   readonly target: string;
   /** Interface name or IPv4 address to join the group on; default: the one that reaches the server. */
   readonly iface?: string;
-  /** Bytes of partial blocks kept in memory before spilling to the target; default 32 MiB. */
+  /** Bytes of partial blocks kept in memory before spilling to the target; default 24 MiB. */
   readonly memoryBudget?: number;
   /** Give up when nothing arrives for this long; default 10 minutes. */
   readonly idleTimeoutMs?: number;
@@ -60,6 +60,8 @@ export interface ReceiveResult {
   readonly spilledBlocks: number;
   readonly lossRate: number;
   readonly seconds: number;
+  /** Peak resident memory of this process, MB. */
+  readonly peakRssMb: number;
 }
 
 interface Counters {
@@ -176,7 +178,7 @@ export class MulticastReceiver {
   #setUp(): void {
     const fragmentSize = fragmentSizeFor(this.#reg.datagramSize);
     this.#pipeline = new BlockPipeline({
-      manifest: this.#manifest, key: this.#reg.key, sessionId: this.#o.session, target: this.#target, concurrency: 4, maxQueued: 32,
+      manifest: this.#manifest, key: this.#reg.key, sessionId: this.#o.session, target: this.#target, concurrency: 4, maxQueued: 16,
       onWritten: (b) => this.#written(b),
       onRejected: (b, why) => {
         if (why === 'auth') this.#c.authFailures++;
@@ -186,7 +188,7 @@ export class MulticastReceiver {
       onError: (err) => this.#fail(err),
     });
     this.#assembler = new FragmentAssembler({
-      manifest: this.#manifest, fragmentSize, target: this.#target, memoryBudget: this.#o.memoryBudget ?? 32 * 1024 * 1024,
+      manifest: this.#manifest, fragmentSize, target: this.#target, memoryBudget: this.#o.memoryBudget ?? 24 * 1024 * 1024,
       onComplete: (b, sealed) => this.#pipeline.push(b, sealed),
       onError: (err) => this.#fail(err),
     });
@@ -388,6 +390,7 @@ export class MulticastReceiver {
       blocks: this.#done.count, bytes: this.#bytesDone, resumedBlocks, multicastBlocks: this.#c.multicastBlocks, backfillBlocks: this.#c.backfillBlocks,
       authFailures: this.#c.authFailures, hashFailures: this.#c.hashFailures, malformed: this.#c.malformed, foreign: this.#c.foreign,
       overruns: this.#c.overruns, spilledBlocks: this.#assembler.spilledBlocks, lossRate: sent > 0 ? 1 - received / sent : 0, seconds: (Date.now() - started) / 1000,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
   }
 }
