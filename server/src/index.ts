@@ -11,6 +11,6 @@ export { RackcastError, hasCode, ERROR_SPECS } from './errors.js';
 export type { RackcastErrorCode } from './errors.js';
 export { createLogger, silentLogger } from './log.js';
 export { RACKCAST_VERSION } from './version.js';
-export { SessionRegistry, StreamSession, DEFAULT_TIMERS, planRepairPass, findStragglers, BlockBitmap } from './session/index.js';
+export { SessionRegistry, StreamSession, DEFAULT_TIMERS, planRepairPass, findStragglers } from './session/index.js';
 export type { SessionRecord, ReceiverRecord, SessionTimers } from './session/index.js';
 export { parseBitRate } from './api/index.js';

@@ -4,4 +4,3 @@ export { StreamSession, DEFAULT_TIMERS } from './stream-session.js';
 export type { ReceiverChannel, ServerToReceiver, SessionTimers, Registration } from './stream-session.js';
 export type { SessionRecord, ReceiverRecord, ReceiverProgress, SessionPhase, ReceiverStateName } from './session-record.js';
 export { planRepairPass, findStragglers, lossRate, median } from './plan-repair-pass.js';
-export { BlockBitmap } from './block-bitmap.js';

@@ -4,21 +4,9 @@ export type SessionPhase = 'waiting' | 'transfer' | 'complete' | 'cancelled';
 /** What a receiver is doing, as it reports and as the sender judges it. */
 export type ReceiverStateName = 'registered' | 'receiving' | 'backfill' | 'done' | 'failed' | 'lost';
 
-/** Live progress a receiver reports (4 Hz). */
-export interface ReceiverProgress {
-  readonly blocksDone: number;
-  readonly blocksTotal: number;
-  readonly bytesDone: number;
-  readonly bytesTotal: number;
-  /** Bytes per second written. */
-  readonly rate: number;
-  readonly etaSeconds: number | null;
-  /** Blocks received by repair (later passes or backfill). */
-  readonly repairs: number;
-  readonly authFailures: number;
-  readonly overruns: number;
-  readonly lossRate: number;
-}
+import type { ReceiverProgress } from '@rackcast/wire';
+
+export type { ReceiverProgress };
 
 /** One receiver of a session, as persisted. */
 export interface ReceiverRecord {

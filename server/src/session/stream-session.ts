@@ -1,20 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FinishReason, SenderPhase, type Manifest, type NakReport } from '@rackcast/wire';
+import { BlockSet, FinishReason, SenderPhase, type Manifest, type NakReport, type ServerMessage } from '@rackcast/wire';
 import { RackcastError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { MulticastSender, type PassItem } from '../net/multicast/index.js';
 import type { ImageStore } from '../store/index.js';
-import { BlockBitmap } from './block-bitmap.js';
 import { findStragglers, lossRate, median, planRepairPass } from './plan-repair-pass.js';
 import { SealedBlocks } from './sealed-blocks.js';
 import type { ReceiverProgress, ReceiverRecord, SessionRecord } from './session-record.js';
 
 /** Messages the server sends a receiver over its channel. */
-export type ServerToReceiver =
-  | { readonly type: 'backfill' }
-  | { readonly type: 'cancel'; readonly reason: string };
+export type ServerToReceiver = ServerMessage;
 
 /** A receiver's live channel (the WebSocket); declared here, implemented by net/. */
 export interface ReceiverChannel {
@@ -37,7 +34,7 @@ export const DEFAULT_TIMERS: SessionTimers = { announceMs: 500, reportTimeoutMs:
 /** What a registering receiver learns (the key only travels here, over HTTP). */
 export interface Registration {
   readonly receiver: ReceiverRecord;
-  readonly completed: BlockBitmap;
+  readonly completed: BlockSet;
 }
 
 /**
@@ -54,7 +51,7 @@ export class StreamSession extends EventEmitter {
   readonly #timers: SessionTimers;
   readonly #persist: (record: SessionRecord) => Promise<void>;
   readonly #channels = new Map<string, ReceiverChannel>();
-  readonly #journals = new Map<string, BlockBitmap>();
+  readonly #journals = new Map<string, BlockSet>();
   readonly #reports = new Map<string, NakReport>();
   readonly #lastHeard = new Map<string, number>();
   #wake: (() => void) | null = null;
@@ -72,7 +69,7 @@ export class StreamSession extends EventEmitter {
     this.#timers = timers;
     this.#log = log.child({ session: record.id, image: record.image, version: record.version });
     this.sealed = new SealedBlocks(store, manifest, Buffer.from(record.key, 'base64'), record.id);
-    for (const r of record.receivers) this.#journals.set(r.id, BlockBitmap.fromBase64(record.blockCount, r.completed));
+    for (const r of record.receivers) this.#journals.set(r.id, BlockSet.fromBase64(record.blockCount, r.completed));
   }
 
   /** A new session key: 32 random bytes. */
@@ -114,11 +111,11 @@ export class StreamSession extends EventEmitter {
       if (at < 0) throw new RackcastError('RC_ERR_SESSION_BAD_TOKEN', 'this token does not belong to the session', { session: this.record.id });
       this.record.tokens.splice(at, 1);
       receiver = {
-        id: `r${this.record.receivers.length + 1}`, token, state: 'registered', completed: new BlockBitmap(this.record.blockCount).toBase64(),
+        id: `r${this.record.receivers.length + 1}`, token, state: 'registered', completed: new BlockSet(this.record.blockCount).toBase64(),
         straggler: false, failure: null, progress: null, backfilledBlocks: 0, registrations: 0, lastSeen: null,
       };
       this.record.receivers.push(receiver);
-      this.#journals.set(receiver.id, new BlockBitmap(this.record.blockCount));
+      this.#journals.set(receiver.id, new BlockSet(this.record.blockCount));
     }
     receiver.registrations++;
     if (receiver.state === 'lost' || receiver.state === 'failed') receiver.state = 'registered';
@@ -127,7 +124,7 @@ export class StreamSession extends EventEmitter {
     this.#log.info({ receiver: receiver.id, registrations: receiver.registrations }, 'receiver registered');
     void this.#save();
     this.#wakeUp();
-    return { receiver, completed: this.#journals.get(receiver.id) as BlockBitmap };
+    return { receiver, completed: this.#journals.get(receiver.id) as BlockSet };
   }
 
   /** Finds the receiver a token belongs to (for the manifest, block and channel requests). */

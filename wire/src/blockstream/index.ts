@@ -10,3 +10,5 @@ export { fragmentSizeFor, fragmentCountFor, fragmentRange, MAX_FRAGMENT_COUNT } 
 export { sealBlock, openBlock, SESSION_KEY_LENGTH, SEAL_TAG_LENGTH } from './block-seal.js';
 export { encodeNakReport, decodeNakReport, MAX_NAK_ENTRIES } from './nak-report.js';
 export type { NakReport, NakEntry, MissingBlocks, MissingFragments } from './nak-report.js';
+export { BlockSet } from './block-set.js';
+export type { ReceiverProgress, ReceiverMessage, ServerMessage } from './receiver-messages.js';

@@ -90,7 +90,12 @@ for (const [name, budget, loss] of [['in memory', 64 << 20, 0.05], ['spilling to
           return [{ block: e.block, fragments: all.filter((f) => ((e.bitmap[f >> 3] ?? 0) >> (f & 7)) & 1 || random() < 0.2) }];
         });
       }
-      await pipeline.drain();
+      // As the receiver does: wait until every block is written (a spilled block may still be
+      // being read back), bounded, before closing the target.
+      for (let i = 0; i < 500 && done.size < raws.length && failure === null; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        await pipeline.drain();
+      }
       await target.sync();
       await target.close();
       assert.equal(failure, null, String(failure));

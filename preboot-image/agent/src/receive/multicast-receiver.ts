@@ -2,14 +2,14 @@ import { createSocket, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  DatagramType, decodeDatagram, encodeNakReport, fragmentSizeFor, type Datagram, type Manifest,
+  BlockSet, DatagramType, decodeDatagram, encodeNakReport, fragmentSizeFor, type Datagram, type Manifest, type ReceiverMessage, type ReceiverProgress,
 } from '@rackcast/wire';
 import { BlockPipeline, verifyOnTarget } from './block-pipeline.js';
-import { BlockSet } from './block-set.js';
 import { openBlockTarget, type BlockTarget } from './block-target.js';
 import { FragmentAssembler } from './fragment-assembler.js';
 import { ReceiveError } from './receive-error.js';
-import { ServerLink, type Registration, type ServerMessage } from './server-link.js';
+import { ServerLink, type Registration } from './server-link.js';
+import type { ServerMessage } from '@rackcast/wire';
 
 export interface ReceiveOptions {
   /** Boot server base URL, e.g. "http://10.0.0.1:8080". */
@@ -29,18 +29,8 @@ export interface ReceiveOptions {
 }
 
 /** Progress as reported to the server (4 Hz) and to a local caller. */
-export interface ReceiveProgress {
+export interface ReceiveProgress extends ReceiverProgress {
   readonly state: 'receiving' | 'backfill';
-  readonly blocksDone: number;
-  readonly blocksTotal: number;
-  readonly bytesDone: number;
-  readonly bytesTotal: number;
-  readonly rate: number;
-  readonly etaSeconds: number | null;
-  readonly repairs: number;
-  readonly authFailures: number;
-  readonly overruns: number;
-  readonly lossRate: number;
 }
 
 /** What a finished receive did. */
@@ -141,7 +131,7 @@ export class MulticastReceiver {
       await this.#pipeline.drain();
       await this.#target.sync();
       this.#sendProgress();
-      this.#link.send(JSON.stringify({ type: 'done' }));
+      this.#link.send(message({ type: 'done' }));
       await this.#link.settle(5000);
       return this.#result(resumedBlocks, started);
     } catch (err) {
@@ -157,7 +147,7 @@ export class MulticastReceiver {
 
   async #reportFailure(err: unknown): Promise<void> {
     const code = err instanceof ReceiveError ? err.code : 'RC_ERR_RECEIVE_BLOCK';
-    this.#link.send(JSON.stringify({ type: 'fail', code, message: (err as Error).message ?? String(err) }));
+    this.#link.send(message({ type: 'fail', code, message: (err as Error).message ?? String(err) }));
     await this.#link.settle(3000);
   }
 
@@ -381,7 +371,7 @@ export class MulticastReceiver {
     const progress = this.#progress();
     this.#o.onProgress?.(progress);
     const completed = BlockSet.toRanges(this.#newlyDone);
-    if (this.#link.sendIfOpen(JSON.stringify({ type: 'progress', ...progress, completed }))) this.#newlyDone = [];
+    if (this.#link.sendIfOpen(message({ type: 'progress', ...progress, completed }))) this.#newlyDone = [];
   }
 
   #result(resumedBlocks: number, started: number): ReceiveResult {
@@ -393,4 +383,9 @@ export class MulticastReceiver {
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
   }
+}
+
+/** A control-channel message as sent (typed by the wire package). */
+function message(m: ReceiverMessage): string {
+  return JSON.stringify(m);
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeManifest, type Manifest } from '@rackcast/wire';
+import { decodeManifest, type Manifest, type ServerMessage } from '@rackcast/wire';
 import WebSocket from 'ws';
 import { ReceiveError } from './receive-error.js';
 
@@ -18,9 +18,6 @@ export interface Registration {
   /** Bitmap of blocks the server's journal says this receiver completed. */
   readonly completed: Uint8Array;
 }
-
-/** Messages the server sends on the channel. */
-export type ServerMessage = { type: 'backfill' } | { type: 'cancel'; reason: string };
 
 const MAX_ATTEMPTS = 30;
 

@@ -1,4 +1,8 @@
-/** A set of block indexes as a bitmap, with ranges out for the server's journal. */
+/**
+ * A set of block indexes as a bitmap (bit i of byte i/8, LSB first). It is the receiver's
+ * journal as both sides keep it: the agent's record of blocks written and verified, and the
+ * server's copy, persisted and sent back at registration as base64.
+ */
 export class BlockSet {
   readonly size: number;
   readonly #bits: Uint8Array;
@@ -20,14 +24,28 @@ export class BlockSet {
     return (((this.#bits[i >> 3] ?? 0) >> (i & 7)) & 1) === 1;
   }
 
+  /** Adds `i`; false if it was already there or out of range. */
   add(i: number): boolean {
-    if (i < 0 || i >= this.size || this.has(i)) return false;
+    if (!Number.isInteger(i) || i < 0 || i >= this.size || this.has(i)) return false;
     this.#bits[i >> 3] = (this.#bits[i >> 3] ?? 0) | (1 << (i & 7));
     this.#count++;
     return true;
   }
 
-  /** Members as [first, count] runs, ascending. */
+  /** Adds [first, count] runs. */
+  addRanges(ranges: readonly (readonly [number, number])[]): void {
+    for (const [first, count] of ranges) for (let i = first; i < first + count && i < this.size; i++) this.add(i);
+  }
+
+  toBase64(): string {
+    return Buffer.from(this.#bits).toString('base64');
+  }
+
+  static fromBase64(size: number, text: string): BlockSet {
+    return new BlockSet(size, Buffer.from(text, 'base64'));
+  }
+
+  /** Indexes as [first, count] runs, ascending. */
   static toRanges(indexes: readonly number[]): [number, number][] {
     const sorted = [...indexes].sort((a, b) => a - b);
     const ranges: [number, number][] = [];
