@@ -5,7 +5,8 @@
 # measured the same way for all. Appends to results/multicast.tsv (the harness's RESULT
 # fields plus those measurements) and prints a table with ratios (summarize.mjs).
 #
-# Usage: scripts/bench/multicast/run-multicast.sh [--size 1G] [--cases quick|full] [--tools "rackcast udpcast uftp"] [--harness DIR]
+# Usage: scripts/bench/multicast/run-multicast.sh [--size 1G] [--cases quick|full|scale] [--tools "rackcast udpcast uftp"] [--harness DIR]
+#        (scale: only larger groups, N = $SCALE_N, default 8; e.g. SCALE_N=16 … --size 256M --cases scale)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -73,6 +74,12 @@ run_case() {
   rm -rf "$last"
 }
 
+if [ "$cases" = scale ]; then
+  # Larger groups only: N = 8 at this size, or N = 16 (use --size 256M: each receiver keeps a copy in memory).
+  for n in ${SCALE_N:-8}; do for t in $tools; do run_case "$t" "$n" 0; done; done
+  node "$here/summarize.mjs" "$tsv"
+  exit 0
+fi
 for n in 1 4; do for t in $tools; do run_case "$t" "$n" 0; done; done
 for loss in 1 5; do for t in $tools; do run_case "$t" 4 "$loss"; done; done
 CASE_LABEL=slow-r1-100mbit; for t in $tools; do run_case "$t" 4 0 --slow 1:100mbit; done
