@@ -14,6 +14,8 @@ export class SealedBlocks implements SealedBlockSource {
   readonly #key: Uint8Array;
   readonly #sessionId: number;
   readonly #cache = new Map<number, Buffer>();
+  /** Blocks whose frame already decompressed to its hash once in this session. */
+  readonly #verified = new Set<number>();
   readonly #maxCacheBytes: number;
   #cacheBytes = 0;
 
@@ -34,7 +36,10 @@ export class SealedBlocks implements SealedBlockSource {
     }
     const block = this.#manifest.blocks[index];
     if (!block) throw new RangeError(`block ${index} is not in the manifest`);
-    const frame = await this.#store.readVerifiedFrame(block.hash);
+    // Verify once per session: repair passes and backfill re-read evicted blocks, and
+    // decompressing and re-hashing them each time was work done twice on the send path.
+    const frame = this.#verified.has(index) ? await this.#store.readFrame(block.hash) : await this.#store.readVerifiedFrame(block.hash);
+    this.#verified.add(index);
     const sealed = sealBlock(this.#key, this.#sessionId, index, frame);
     this.#remember(index, sealed);
     return sealed;

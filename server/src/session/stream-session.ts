@@ -162,10 +162,7 @@ export class StreamSession extends EventEmitter {
     receiver.progress = progress;
     if (receiver.state !== 'done' && receiver.state !== 'failed') receiver.state = state;
     const journal = this.#journals.get(receiverId);
-    if (journal && completed.length > 0) {
-      journal.addRanges(completed);
-      receiver.completed = journal.toBase64();
-    }
+    if (journal && completed.length > 0) journal.addRanges(completed);
     this.emit('update', this);
     this.#saveSoon();
   }
@@ -383,6 +380,9 @@ export class StreamSession extends EventEmitter {
   }
 
   async #save(): Promise<void> {
+    // The journals live as bitmaps; their base64 form is derived here, when saved, not on
+    // every progress message.
+    for (const r of this.record.receivers) r.completed = this.#journals.get(r.id)?.toBase64() ?? r.completed;
     try {
       await this.#persist(this.record);
     } catch (err) {

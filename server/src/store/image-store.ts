@@ -124,6 +124,11 @@ export class ImageStore {
     return frame;
   }
 
+  /** The stored frame of a block as it is, unchecked (for a caller that verified it before). */
+  readFrame(hash: Uint8Array): Promise<Buffer> {
+    return this.blocks.readFrame(Buffer.from(hash).toString('hex'));
+  }
+
   /** A typed key-value area of the store's LevelDB for other modules' state (sessions). */
   stateArea<V>(name: string): StateArea<V> {
     return this.index.stateArea<V>(name);
