@@ -16,6 +16,19 @@ PACKAGES=(
   python3         # the shared multicast harness's image builder and summaries
   iproute2        # ip netns/link, tc tbf: the network-namespace multicast lab of the tests
   nftables        # nft numgen drop rules: packet loss in that lab (the kernel has no sch_netem)
+  ipxe            # undionly.kpxe, ipxe.efi, snponly.efi: the iPXE binaries the TFTP server hands out
+  busybox-static  # the preboot initramfs's shell and tools; udhcpc in the DHCP interop tests
+  zstd            # the preboot initramfs is zstd -3 compressed
+  cpio            # the preboot initramfs archive
+  kmod            # modprobe --show-depends / depmod on the unpacked preboot kernel
+  qemu-system-x86 # the lab's virtual machines (software emulation)
+  ipxe-qemu       # iPXE option ROMs of the lab's virtual NICs
+  ovmf            # UEFI firmware of the lab's UEFI virtual machines
+  isc-dhcp-client # dhclient: DHCP interop tests
+  tftp-hpa        # tftp client: TFTP interop tests
+  atftp           # atftp client (blksize, windowsize): TFTP interop tests
+  curl            # tftp:// and HTTP range fetches in interop tests
+  dnsmasq-base    # the DHCP peer of the boot benchmarks (binary only: no service starts)
 )
 
 missing=()

@@ -16,6 +16,9 @@ export interface ConfigEnv {
   readonly RACKCAST_HTTP_HOST?: string | undefined;
   readonly RACKCAST_LOG_LEVEL?: string | undefined;
   readonly RACKCAST_MULTICAST_INTERFACE?: string | undefined;
+  readonly RACKCAST_BOOT_INTERFACE?: string | undefined;
+  readonly RACKCAST_BOOT_ADDRESS?: string | undefined;
+  readonly RACKCAST_DHCP_MODE?: string | undefined;
 }
 
 type Tree = Record<string, unknown>;
@@ -58,10 +61,15 @@ function readYaml(path: string): Tree {
   }
 }
 
+/** Config keys holding paths, resolved against the folder of the file that sets them. */
+const PATH_KEYS: ReadonlyArray<readonly [string, string]> = [['store', 'dir'], ['boot', 'prebootDir'], ['boot', 'ipxeDir']];
+
 function resolvePaths(tree: Tree, folder: string): void {
-  const store = tree['store'];
-  if (isTree(store) && typeof store['dir'] === 'string' && !isAbsolute(store['dir'])) {
-    store['dir'] = resolve(folder, store['dir']);
+  for (const [sectionName, key] of PATH_KEYS) {
+    const section = tree[sectionName];
+    if (isTree(section) && typeof section[key] === 'string' && section[key] !== '' && !isAbsolute(section[key])) {
+      section[key] = resolve(folder, section[key]);
+    }
   }
 }
 
@@ -78,6 +86,9 @@ function applyEnv(tree: Tree, env: ConfigEnv, cwd: string): void {
   if (env.RACKCAST_HTTP_HOST) section('http')['host'] = env.RACKCAST_HTTP_HOST;
   if (env.RACKCAST_LOG_LEVEL) section('log')['level'] = env.RACKCAST_LOG_LEVEL;
   if (env.RACKCAST_MULTICAST_INTERFACE) section('multicast')['interface'] = env.RACKCAST_MULTICAST_INTERFACE;
+  if (env.RACKCAST_BOOT_INTERFACE) section('boot')['interface'] = env.RACKCAST_BOOT_INTERFACE;
+  if (env.RACKCAST_BOOT_ADDRESS) section('boot')['address'] = env.RACKCAST_BOOT_ADDRESS;
+  if (env.RACKCAST_DHCP_MODE) section('dhcp')['mode'] = env.RACKCAST_DHCP_MODE;
 }
 
 /** Keeps non-numeric text as text so validation can name the bad value. */

@@ -13,6 +13,8 @@ export function parseByteSize(value: unknown): number | undefined {
 
 const byteSize = z.preprocess((v) => parseByteSize(v) ?? v, z.number({ error: 'expected a size such as 1MiB or 262144' }).int());
 
+const IPV4 = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address');
+
 /** The boot server's configuration; config/default.yaml documents every key. */
 export const ConfigSchema = z.object({
   store: z.object({
@@ -26,12 +28,38 @@ export const ConfigSchema = z.object({
     keepAliveTimeoutSeconds: z.number().int().min(1).max(3600),
   }).strict(),
   multicast: z.object({
-    interface: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address'),
+    interface: IPV4,
     groupBase: z.string().regex(/^2(2[4-9]|3\d)\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'must be an IPv4 multicast address'),
     portBase: z.number().int().min(1024).max(64535),
     ttl: z.number().int().min(1).max(255),
     datagramSize: z.number().int().min(576).max(65507),
     rate: z.union([z.string(), z.number()]),
+  }).strict(),
+  boot: z.object({
+    interface: z.string(),
+    address: z.union([z.literal(''), IPV4]),
+    httpBaseUrl: z.union([z.literal(''), z.url({ protocol: /^http$/, error: 'must be an http:// URL' })]),
+    prebootDir: z.string().min(1),
+    ipxeDir: z.string().min(1),
+    unknownMachines: z.enum(['register', 'local', 'ignore']),
+    kernelArgs: z.string(),
+  }).strict(),
+  dhcp: z.object({
+    mode: z.enum(['proxy', 'full', 'off']),
+    port: z.number().int().min(1).max(65535),
+    proxyPort: z.number().int().min(1).max(65535),
+    range: z.object({
+      start: IPV4,
+      end: IPV4,
+      prefixLength: z.number().int().min(8).max(30),
+      leaseSeconds: z.number().int().min(60).max(31 * 86400),
+      router: z.union([z.literal(''), IPV4]),
+      dns: z.array(IPV4),
+    }).strict(),
+  }).strict(),
+  tftp: z.object({
+    enabled: z.boolean(),
+    port: z.number().int().min(1).max(65535),
   }).strict(),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
