@@ -1,5 +1,5 @@
 import { blake3 } from '@napi-rs/blake-hash';
-import { compress, uncompress } from 'lz4-napi';
+import { compress, uncompressSync } from 'lz4-napi';
 import { BlockEncoding, decodeBlockFrame, encodeBlockFrame, equalBytes, isWireError, MAX_BLOCK_SIZE } from '@rackcast/wire';
 import { RackcastError } from '../errors.js';
 
@@ -35,7 +35,10 @@ export async function decompressBlock(frame: Uint8Array, hash: Uint8Array, hex: 
     const decoded = decodeBlockFrame(frame, MAX_BLOCK_SIZE);
     raw = decoded.encoding === BlockEncoding.Raw
       ? Buffer.from(decoded.payload.buffer, decoded.payload.byteOffset, decoded.payload.byteLength)
-      : await uncompress(decoded.payload);
+      // On this thread on purpose: lz4-napi's allocator (mimalloc) keeps a heap per libuv pool
+      // thread, and async decompression while streaming held ~100 MB more RSS in the server
+      // (311 MB against 202 MB for a 1 GiB session) for no gain in time.
+      : uncompressSync(decoded.payload);
     if (raw.byteLength !== decoded.rawLength) throw new Error(`decompressed to ${raw.byteLength} bytes, expected ${decoded.rawLength}`);
   } catch (err) {
     const why = isWireError(err) || err instanceof Error ? err.message : String(err);

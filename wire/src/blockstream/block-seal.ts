@@ -54,7 +54,10 @@ export function openBlock(key: Uint8Array, sessionId: number, blockIndex: number
   decipher.setAuthTag(sealed.subarray(frameLength));
   const body = decipher.update(sealed.subarray(0, frameLength));
   try {
-    return Buffer.concat([body, decipher.final()]);
+    // GCM is a stream mode: final() only checks the tag and returns no bytes, so the body is
+    // handed on as it is (no second 256 KiB copy per block).
+    const tail = decipher.final();
+    return tail.byteLength === 0 ? body : Buffer.concat([body, tail]);
   } catch {
     throw new WireError('RC_ERR_WIRE_CHECKSUM', 'tag', `block ${blockIndex} failed authentication`);
   }
