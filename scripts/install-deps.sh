@@ -29,6 +29,9 @@ PACKAGES=(
   atftp           # atftp client (blksize, windowsize): TFTP interop tests
   curl            # tftp:// and HTTP range fetches in interop tests
   dnsmasq-base    # the DHCP peer of the boot benchmarks (binary only: no service starts)
+  kea-admin       # perfdhcp: the DHCP load generator of scripts/bench/dhcp (no Kea server starts)
+  dmidecode       # copied into the preboot image: the agent's hardware detection (SMBIOS tables)
+  efibootmgr      # copied into the preboot image: the agent writes the clone's UEFI boot entries
 )
 
 missing=()

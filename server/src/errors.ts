@@ -35,6 +35,14 @@ export const ERROR_SPECS = {
   RC_ERR_SESSION_NOT_FOUND: { status: 404 },
   RC_ERR_SESSION_BAD_TOKEN: { status: 401 },
   RC_ERR_UNAUTHORISED: { status: 401 },
+  RC_ERR_MACHINE_NOT_FOUND: { status: 404 },
+  RC_ERR_MACHINE_BAD_TOKEN: { status: 401 },
+  RC_ERR_BOOT_FILE_MISSING: { status: 503, transient: true },
+  RC_ERR_TFTP_FILE_NOT_FOUND: { status: 404 },
+  RC_ERR_TFTP_ACCESS_DENIED: { status: 403 },
+  RC_ERR_TFTP_LISTEN: { status: 500 },
+  RC_ERR_DHCP_INTERFACE: { status: 500 },
+  RC_ERR_DHCP_BIND: { status: 500 },
   RC_ERR_INTERNAL: { status: 500 },
 } as const satisfies Record<string, ErrorSpec>;
 

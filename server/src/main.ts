@@ -1,8 +1,12 @@
 import { unlink, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApp, parseBitRate } from './api/index.js';
+import { resolveBootEndpoints, type BootEndpoints } from './boot/index.js';
 import { loadConfig, type ConfigEnv, type RackcastConfig } from './config/index.js';
 import { createLogger, type Logger } from './log.js';
+import { machineChannelHandler } from './machine-channel.js';
+import { MachineRegistry } from './machine/index.js';
 import { attachAgentChannel } from './net/agent-channel.js';
 import { startHttpServer } from './net/http-server.js';
 import { DEFAULT_TIMERS, SessionRegistry, type SessionTimers } from './session/index.js';
@@ -26,6 +30,9 @@ export interface RunningServer {
   readonly config: Readonly<RackcastConfig>;
   readonly store: ImageStore;
   readonly sessions: SessionRegistry;
+  readonly machines: MachineRegistry;
+  /** Where machines on the boot network reach this server (from boot.* and the listening port). */
+  readonly bootEndpoints: BootEndpoints;
   stop(): Promise<void>;
 }
 
@@ -44,14 +51,25 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
   const sessions = new SessionRegistry(store, {
     interfaceAddress: m.interface, groupBase: m.groupBase, portBase: m.portBase, ttl: m.ttl, datagramSize: m.datagramSize, rateBps: parseBitRate(m.rate),
   }, log, timers);
+  const b = config.boot;
+  const machines = await MachineRegistry.open(store, { unknownMachines: b.unknownMachines, tokenTtlMs: b.tokenTtlSeconds * 1000, log });
+  // Boot URLs carry the port the server really listens on (config may say 0), known after listen.
+  let bootEndpoints: BootEndpoints | undefined;
+  const endpoints = (): BootEndpoints => {
+    if (bootEndpoints === undefined) throw new Error('boot endpoints are resolved when the HTTP server listens');
+    return bootEndpoints;
+  };
+  const boot = { endpoints, prebootDir: b.prebootDir, ipxeDir: b.ipxeDir, kernelArgs: b.kernelArgs };
   let http;
   try {
-    http = await startHttpServer(createApp({ store, sessions, log, version: RACKCAST_VERSION }), config.http, log);
+    http = await startHttpServer(createApp({ store, sessions, machines, boot, log, version: RACKCAST_VERSION }), config.http, log);
+    bootEndpoints = resolveBootEndpoints(config, (http.server.address() as AddressInfo).port);
   } catch (err) {
+    await http?.close();
     await store.close();
     throw err;
   }
-  const detachChannel = attachAgentChannel(http.server, sessionChannelHandler(sessions), log);
+  const detachChannel = attachAgentChannel(http.server, sessionChannelHandler(sessions), log, machineChannelHandler(machines));
   await sessions.resume();
   const statePath = join(config.store.dir, SERVER_STATE_FILE);
   const state: ServerState = { pid: process.pid, url: http.url, startedAt: new Date().toISOString() };
@@ -62,8 +80,11 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
     config,
     store,
     sessions,
+    machines,
+    bootEndpoints,
     async stop() {
       await sessions.shutdown();
+      await machines.close();
       detachChannel();
       await http.close();
       await unlink(statePath).catch(() => undefined);

@@ -2,6 +2,9 @@
 export * from './manifest/index.js';
 export * from './block/index.js';
 export * from './blockstream/index.js';
+export * from './tftp/index.js';
+export * from './dhcp/index.js';
+export * from './profile/index.js';
 export { WireError, isWireError } from './wire-error.js';
 export type { WireErrorCode } from './wire-error.js';
 export { equalBytes } from './equal-bytes.js';

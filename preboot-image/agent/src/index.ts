@@ -2,3 +2,8 @@
 export { parseKernelCommandLine } from './agent-settings.js';
 export type { AgentSettings } from './agent-settings.js';
 export * from './receive/index.js';
+export { detectProfile } from './profile/index.js';
+export type { DetectOptions, HardwareInfo } from './profile/index.js';
+export { runStandby, runBootCommand, bootSettings, parseBootIf, DEFAULT_STANDBY_TIMING } from './control/index.js';
+export type { StandbyOptions, StandbyTiming, StandbyEnd, BootSettings, PowerControl, PowerAction } from './control/index.js';
+export { AGENT_VERSION } from './agent-version.js';

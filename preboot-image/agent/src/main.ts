@@ -1,19 +1,36 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { parseKernelCommandLine } from './agent-settings.js';
+import { AGENT_VERSION } from './agent-version.js';
+import { runBootCommand } from './control/index.js';
 import { MulticastReceiver, ReceiveError } from './receive/index.js';
 
 /**
  * rackcast-agent: the preboot agent. `receive` restores a session's image onto a target; it
  * works the same from the initramfs and from a plain shell (tests, benchmarks, technicians).
  */
-const program = new Command('rackcast-agent').description('Rackcast preboot agent').showHelpAfterError();
+const program = new Command('rackcast-agent').description('Rackcast preboot agent').version(AGENT_VERSION).showHelpAfterError();
 
 program.command('settings')
   .description('print the rackcast.* settings from the kernel command line')
   .action(async () => {
     const cmdline = await readFile('/proc/cmdline', 'utf8').catch(() => '');
     process.stdout.write(`${JSON.stringify(parseKernelCommandLine(cmdline))}\n`);
+  });
+
+program.command('boot')
+  .description('what the preboot image runs: detect the hardware, register with the boot server, wait for jobs and carry them out; reconnects by itself and ends only with a reboot or power-off')
+  .option('--cmdline-file <file>', 'kernel command line to read rackcast.server=, rackcast.token= and BOOTIF= from', '/proc/cmdline')
+  .option('--server <url>', 'boot server URL (overrides rackcast.server=)')
+  .option('--token <token>', 'one-time machine token (overrides rackcast.token=)')
+  .option('--sysfs-root <dir>', 'sysfs to detect hardware from', '/sys')
+  .option('--dry-run-power', 'print reboot/poweroff instead of doing them, then exit (for runs off a preboot image)')
+  .option('--refused-reboot-delay <seconds>', 'wait before rebooting for a fresh token when registration is refused', (v) => Number.parseInt(v, 10), 30)
+  .action(async (o: { cmdlineFile: string; server?: string; token?: string; sysfsRoot: string; dryRunPower?: boolean; refusedRebootDelay: number }) => {
+    await runBootCommand({
+      cmdlineFile: o.cmdlineFile, server: o.server, token: o.token, sysfsRoot: o.sysfsRoot,
+      dryRunPower: o.dryRunPower ?? false, refusedRebootSeconds: o.refusedRebootDelay,
+    });
   });
 
 program.command('receive')
@@ -42,7 +59,8 @@ program.command('receive')
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const code = err instanceof ReceiveError ? err.code : 'RC_ERR_RECEIVE_BLOCK';
+  const own = (err as { code?: unknown } | null)?.code;
+  const code = err instanceof ReceiveError ? err.code : typeof own === 'string' && own.startsWith('RC_ERR_') ? own : 'RC_ERR_RECEIVE_BLOCK';
   process.stderr.write(`rackcast-agent: ${code}: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;
 });

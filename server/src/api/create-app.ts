@@ -1,15 +1,22 @@
 import express, { type Express } from 'express';
 import type { Logger } from '../log.js';
+import type { MachineRegistry } from '../machine/index.js';
 import type { SessionRegistry } from '../session/index.js';
 import type { ImageStore } from '../store/index.js';
+import { agentRouter } from './agent.js';
+import { bootRouter, type BootRoutesOptions } from './boot.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { imagesRouter } from './images.js';
+import { machinesRouter } from './machines.js';
 import { sessionsRouter } from './sessions.js';
 import { storeRouter } from './store.js';
 
 export interface AppDependencies {
   readonly store: ImageStore;
   readonly sessions: SessionRegistry;
+  readonly machines: MachineRegistry;
+  /** iPXE scripts and boot files under /boot. */
+  readonly boot: BootRoutesOptions;
   readonly log: Logger;
   /** Software version for the health answer, e.g. "0.1.0". */
   readonly version: string;
@@ -26,6 +33,9 @@ export function createApp(deps: AppDependencies): Express {
   app.use('/api/images', imagesRouter(deps.store));
   app.use('/api/store', storeRouter(deps.store));
   app.use('/api/sessions', sessionsRouter(deps.sessions));
+  app.use('/api/machines', machinesRouter(deps.machines));
+  app.use('/api/agent', agentRouter(deps.machines));
+  app.use('/boot', bootRouter(deps.machines, deps.boot, deps.log));
   app.use('/api', notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -1,4 +1,5 @@
 export { createApp } from './create-app.js';
 export type { AppDependencies } from './create-app.js';
+export type { BootRoutesOptions } from './boot.js';
 export type { ApiErrorBody } from './error-handler.js';
 export { parseBitRate } from './bit-rate.js';

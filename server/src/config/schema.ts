@@ -43,6 +43,7 @@ export const ConfigSchema = z.object({
     ipxeDir: z.string().min(1),
     unknownMachines: z.enum(['register', 'local', 'ignore']),
     kernelArgs: z.string(),
+    tokenTtlSeconds: z.number().int().min(1).max(7 * 86400),
   }).strict(),
   dhcp: z.object({
     mode: z.enum(['proxy', 'full', 'off']),
@@ -60,6 +61,10 @@ export const ConfigSchema = z.object({
   tftp: z.object({
     enabled: z.boolean(),
     port: z.number().int().min(1).max(65535),
+    maxTransfers: z.number().int().min(1).max(4096),
+    maxBlockSize: z.number().int().min(512).max(65464),
+    maxWindowSize: z.number().int().min(1).max(1024),
+    linkTargets: z.array(z.string().regex(/^\//, 'must be an absolute path')),
   }).strict(),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -1,0 +1,4 @@
+export { detectProfile } from './detect-profile.js';
+export type { DetectOptions } from './detect-profile.js';
+export type { HardwareInfo } from './hardware-info.js';
+export type { AddressSource } from './nic-probe.js';
