@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, readdir } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build, type Message } from 'esbuild';
@@ -51,13 +51,17 @@ export async function bundleAgent(repoRoot: string, agentDir: string, outFile: s
   const compiled = await access(join(agentDir, 'dist', 'main.js')).then(() => true, () => false);
   if (!compiled) throw new BuildError('RC_ERR_PREBOOT_AGENT_NOT_BUILT', 'the agent is not compiled (no preboot-image/agent/dist/main.js): run npx tsc -b');
   await mkdir(dirname(outFile), { recursive: true });
+  // A temporary name, then rename: a build running at the same time never reads half a bundle.
+  const partial = `${outFile}.partial-${process.pid}`;
   try {
     await build({
-      entryPoints: [entry], outfile: outFile, bundle: true, platform: 'node', target: 'node20', format: 'esm',
+      entryPoints: [entry], outfile: partial, bundle: true, platform: 'node', target: 'node20', format: 'esm',
       external: [...NATIVE_PACKAGES, ...OPTIONAL_EXTERNALS], banner: { js: REQUIRE_BANNER },
       legalComments: 'none', logLevel: 'silent', absWorkingDir: repoRoot,
     });
+    await rename(partial, outFile);
   } catch (err) {
+    await rm(partial, { force: true });
     const errors = (err as { errors?: Message[] }).errors ?? [];
     throw new BuildError('RC_ERR_PREBOOT_BUNDLE', `esbuild could not bundle the agent:\n${formatMessages(errors) || String(err)}`, { cause: err });
   }
