@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const suite = process.argv[2] ?? 'fast';
 const filter = process.argv[3];
-const distRoots = ['wire/dist', 'server/dist', 'preboot-image/agent/dist', 'preboot-image/builder/dist', 'test/dist'];
+const distRoots = ['wire/dist', 'server/dist', 'preboot-image/agent/dist', 'preboot-image/builder/dist', 'scripts/golden-image/dist', 'test/dist'];
 
 function walk(dir, out) {
   let names;
