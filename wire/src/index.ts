@@ -8,3 +8,4 @@ export * from './profile/index.js';
 export { WireError, isWireError } from './wire-error.js';
 export type { WireErrorCode } from './wire-error.js';
 export { equalBytes } from './equal-bytes.js';
+export * from './plan/index.js';
