@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApp, parseBitRate } from './api/index.js';
 import { resolveBootEndpoints, type BootEndpoints } from './boot/index.js';
+import { startBootServices } from './boot-services.js';
 import { loadConfig, type ConfigEnv, type RackcastConfig } from './config/index.js';
 import { createLogger, type Logger } from './log.js';
 import { machineChannelHandler } from './machine-channel.js';
@@ -42,8 +43,8 @@ export function openStore(config: Readonly<RackcastConfig>, log: Logger): Promis
 }
 
 /**
- * The composition root: validated config → store → HTTP (API) → running. Later issues add
- * DHCP, TFTP and the multicast sender here, each a service started and stopped by this file.
+ * The composition root: validated config → store → machines → HTTP (API, boot files) → DHCP
+ * and TFTP on the boot network → agent channels → running; stop() closes them in reverse.
  */
 export async function startServer(config: Readonly<RackcastConfig>, log: Logger, timers: SessionTimers = DEFAULT_TIMERS): Promise<RunningServer> {
   const store = await openStore(config, log);
@@ -69,6 +70,15 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
     await store.close();
     throw err;
   }
+  let bootServices;
+  try {
+    bootServices = await startBootServices(config, bootEndpoints, store, machines, log);
+  } catch (err) {
+    await http.close();
+    await machines.close();
+    await store.close();
+    throw err;
+  }
   const detachChannel = attachAgentChannel(http.server, sessionChannelHandler(sessions), log, machineChannelHandler(machines));
   await sessions.resume();
   const statePath = join(config.store.dir, SERVER_STATE_FILE);
@@ -83,6 +93,7 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
     machines,
     bootEndpoints,
     async stop() {
+      await bootServices.close();
       await sessions.shutdown();
       await machines.close();
       detachChannel();

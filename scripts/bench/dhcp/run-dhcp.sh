@@ -9,17 +9,25 @@
 # OFFER with an address and a boot file); ProxyDHCP for PXE clients (option 60 PXEClient,
 # 93 = 0; the offer has no address, a boot file and PXE options).
 #
-# Usage: scripts/bench/dhcp/run-dhcp.sh [--period 8] [--rates "2000 10000"] [--out FILE]
+# full-dora-1000: the whole DISCOVER-OFFER-REQUEST-ACK with 1000 clients; the rate counted is
+# ACKs, and Rackcast commits each lease to LevelDB (synced) before it ACKs (RFC 2131 §4.3.2).
+#
+# Usage: scripts/bench/dhcp/run-dhcp.sh [--period 8] [--rates "5000 25000"] [--reps 3]
+#          [--scenarios "full-50 full-5000 proxy-pxe full-dora-1000"] [--out FILE]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 period=8
-rates="2000 10000"
+rates="5000 25000"
+reps=3
+scenarios="full-50 full-5000 proxy-pxe full-dora-1000"
 out=$here/../results/dhcp.md
 while [ $# -gt 0 ]; do
   case $1 in
     --period) period=$2; shift ;;
     --rates) rates=$2; shift ;;
+    --reps) reps=$2; shift ;;
+    --scenarios) scenarios=$2; shift ;;
     --out) out=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -80,48 +88,59 @@ stop_server() {
   server_pid=""
 }
 
-# One perfdhcp run; prints: sent received drops% avg_delay_ms
+# One perfdhcp run; prints: sent received drops% avg_delay_ms (of the last exchange: OFFERs with
+# -i, ACKs for a full DORA exchange).
 measure() { # rate clients extra-args...
   local rate=$1 clients=$2; shift 2
   local text
-  text=$(ip netns exec $C timeout $((period + 20)) perfdhcp -4 -l dbc0 -i -r "$rate" -R "$clients" -p "$period" "$@" 2>&1 || true)
+  text=$(ip netns exec $C timeout $((period + 20)) perfdhcp -4 -l dbc0 -r "$rate" -R "$clients" -p "$period" "$@" 2>&1 || true)
   echo "$text" >>"$work/perfdhcp.log"
   awk '/^sent packets:/{s=$3} /^received packets:/{r=$3} /^drops ratio:/{d=$3} /^avg delay:/{a=$3} END{printf "%s %s %s %s\n", s+0, r+0, d+0, a+0}' <<<"$text"
 }
 
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END{ if (NR == 0) print 0; else if (NR % 2) print a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
+
 rows=()
-for scenario in full-50 full-5000 proxy-pxe; do
+for scenario in $scenarios; do
   case $scenario in
-    full-50) mode=full clients=50 extra=() ;;
-    full-5000) mode=full clients=5000 extra=() ;;
-    proxy-pxe) mode=proxy clients=1000 extra=("${pxe_opts[@]}") ;;
+    full-50) mode=full clients=50 extra=(-i) ;;
+    full-5000) mode=full clients=5000 extra=(-i) ;;
+    proxy-pxe) mode=proxy clients=1000 extra=(-i "${pxe_opts[@]}") ;;
+    full-dora-1000) mode=full clients=1000 extra=() ;;
   esac
   for rate in $rates; do
-    declare -A got=()
-    for tool in dnsmasq rackcast; do
-      start_server $tool $mode
-      read -r sent recv drops delay < <(measure "$rate" "$clients" "${extra[@]}")
-      stop_server
-      ops=$(awk -v r="$recv" -v p="$period" 'BEGIN{printf "%.0f", r/p}')
-      got[$tool]=$ops
-      rows+=("| $scenario | $rate | $tool | $sent | $recv | $ops | $drops | $delay |")
-      echo "$scenario rate=$rate $tool: $ops offers/s (sent $sent, received $recv, drops $drops %, avg delay $delay ms)" >&2
+    declare -A ops=() drop=() delay=()
+    # Alternate the servers, $reps runs each, so load from elsewhere falls on both alike.
+    for rep in $(seq "$reps"); do
+      for tool in dnsmasq rackcast; do
+        start_server $tool $mode
+        read -r sent recv drops avg < <(measure "$rate" "$clients" "${extra[@]}")
+        stop_server
+        per=$(awk -v r="$recv" -v p="$period" 'BEGIN{printf "%.0f", r/p}')
+        ops[$tool]+="$per "; drop[$tool]+="$drops "; delay[$tool]+="$avg "
+        echo "$scenario rate=$rate run $rep $tool: $per/s (sent $sent, received $recv, drops $drops %, avg delay $avg ms)" >&2
+      done
     done
-    ratio=$(awk -v a="${got[rackcast]}" -v b="${got[dnsmasq]}" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a" }')
-    rows+=("| $scenario | $rate | **rackcast / dnsmasq** | | | **$ratio** | | |")
-    unset got
+    for tool in dnsmasq rackcast; do
+      rows+=("| $scenario | $rate | $tool | $(echo "${ops[$tool]}" | median) | ${ops[$tool]% } | $(echo "${drop[$tool]}" | tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}') | $(echo "${delay[$tool]}" | tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}') |")
+    done
+    ratio=$(awk -v a="$(echo "${ops[rackcast]}" | median)" -v b="$(echo "${ops[dnsmasq]}" | median)" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a" }')
+    rows+=("| $scenario | $rate | **rackcast / dnsmasq** | **$ratio** | | | |")
+    unset ops drop delay
   done
 done
 
 {
   echo "# DHCP offers per second: Rackcast vs dnsmasq"
   echo
-  echo "\`scripts/bench/dhcp/run-dhcp.sh --period $period --rates \"$rates\"\`, $(date -u +%Y-%m-%d), $(nproc) shared cores, $(uname -r), Node $(node --version), dnsmasq $(dnsmasq --version | head -1 | awk '{print $3}'), perfdhcp $(perfdhcp -v 2>&1 | awk '{print $2}'); load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "perfdhcp (DISCOVER → OFFER only, \`-i\`) in one namespace, the server in another, over a veth pair; perfdhcp, the server and other work share the cores, so compare ratios, not absolute numbers."
+  echo "\`scripts/bench/dhcp/run-dhcp.sh --period $period --rates \"$rates\" --reps $reps\`, $(date -u +%Y-%m-%d), $(nproc) shared cores, $(uname -r), Node $(node --version), dnsmasq $(dnsmasq --version | head -1 | awk '{print $3}'), perfdhcp $(perfdhcp -v 2>&1 | awk '{print $2}'); load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "perfdhcp in one namespace, the server in another, over a veth pair; perfdhcp, the server and other work share the cores, so compare ratios, not absolute numbers."
   echo "Both servers: no ping check, no per-packet logging (dnsmasq \`--quiet-dhcp\`; Rackcast logs offers at debug, runs at info), offer a boot file (full) or the PXE boot service (proxy)."
   echo
-  echo "| scenario | offered/s | server | sent | received | offers/s | drops % | avg delay ms |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "DISCOVER → OFFER only (\`perfdhcp -i\`) except full-dora-1000 (REQUEST → ACK counted). Each cell: the median of $reps runs of $period s, the two servers alternating; the runs are listed."
+  echo
+  echo "| scenario | offered/s | server | replies/s (median) | runs | drops % (median) | avg delay ms (median) |"
+  echo "|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
 } >"$out"
 cat "$out"

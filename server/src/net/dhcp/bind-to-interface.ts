@@ -49,6 +49,6 @@ export function bindToInterface(socket: Socket, name: string): void {
     setsockopt({ _handle: { fd: socketFd(socket) } }, SOL_SOCKET, SO_BINDTOIFINDEX, index);
   } catch (err) {
     if (err instanceof RackcastError) throw err;
-    throw new RackcastError('RC_ERR_DHCP_INTERFACE', `cannot bind DHCP to interface "${name}" (needs Linux 5.0 or later and root or CAP_NET_RAW): ${(err as Error).message}`, { iface: name }, { cause: err });
+    throw new RackcastError('RC_ERR_DHCP_INTERFACE', `cannot bind DHCP to interface "${name}" (needs Linux 5.0 or later; before 5.7 also CAP_NET_RAW): ${(err as Error).message}`, { iface: name }, { cause: err });
   }
 }

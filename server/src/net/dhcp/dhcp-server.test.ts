@@ -224,3 +224,31 @@ describe('full DHCP', () => {
     assert.equal(same?.packet.yiaddr, '10.9.0.100');
   });
 });
+
+describe('lease pool', () => {
+  test('expired leases are reused oldest first, a client keeps its own expired address, live offers are held', async () => {
+    const leases = new MemoryLeases();
+    const pool = await LeasePool.open(RANGE, leases);
+    let now = 1_000_000;
+    for (const [i, key] of ['a', 'b', 'c'].entries()) {
+      const address = pool.offer(key, undefined, now);
+      assert.equal(address, `10.9.0.10${i}`);
+      await pool.bind(key, `52:54:00:00:00:0${i}`, address ?? '', now + i * 1000);
+    }
+    assert.equal(pool.offer('d', undefined, now), null, 'all three bound');
+    now += RANGE.leaseSeconds * 1000 + 5_000; // every lease has ended
+    assert.equal(pool.offer('b', undefined, now), '10.9.0.101', 'b gets its own address back');
+    assert.equal(pool.offer('d', undefined, now), '10.9.0.100', 'd gets the lease that ended first');
+    assert.equal(pool.offer('e', '10.9.0.101', now), '10.9.0.102', 'a live offer to b is not given away, even when asked for');
+    assert.equal(pool.holderOf('10.9.0.101', now), 'b');
+    now += 61_000; // the offers lapse
+    assert.equal(pool.holderOf('10.9.0.101', now), undefined);
+    assert.equal(pool.canBind('e', '10.9.0.101', now), true);
+    assert.equal(pool.canBind('e', '10.9.1.5', now), false, 'outside the range');
+  });
+
+  test('a range that is not inside one network is refused', async () => {
+    await assert.rejects(LeasePool.open({ ...RANGE, start: '10.9.0.100', end: '10.9.1.5' }, new MemoryLeases()), RangeError);
+    await assert.rejects(LeasePool.open({ ...RANGE, start: '10.9.0.100', end: '10.9.0.99' }, new MemoryLeases()), RangeError);
+  });
+});

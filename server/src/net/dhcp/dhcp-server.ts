@@ -128,6 +128,8 @@ export class DhcpServer {
     if (this.#full !== null) {
       const reply = await this.#full.handle(request, type, (this.#o.now ?? Date.now)());
       if (reply === null) return null;
+      // No boot answer (not a boot client, or boot.unknownMachines: ignore) still gets its
+      // address: in full mode this is the network's only DHCP server.
       const answer = reply.addBoot ? await this.#verdict(request, client) : null;
       const packet = answer === null ? { ...reply.packet, options: reply.options } : addBootAnswer(reply.packet, reply.options, request, client, answer, this.#o.serverAddress, 'full');
       return { packet, route: reply.route };
