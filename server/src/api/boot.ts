@@ -4,7 +4,11 @@ import {
   type BootEndpoints, type BootFileFolders,
 } from '../boot/index.js';
 import type { Logger } from '../log.js';
+import type { SendFileOptions } from 'express-serve-static-core';
 import { normaliseMac, type MachineRegistry } from '../machine/index.js';
+
+/** Read size for boot files (kernel, initramfs): large sequential files. */
+const BOOT_FILE_READ_BYTES = 1024 * 1024;
 
 /** What the boot routes need besides the registry. */
 export interface BootRoutesOptions extends BootFileFolders {
@@ -56,7 +60,9 @@ export function bootRouter(machines: MachineRegistry, options: BootRoutesOptions
   // GET answers HEAD too; sendFile (the `send` module) handles Range, If-Range, 416 and HEAD.
   router.get('/files/:name', async (req, res, next) => {
     const file = await findBootFile(req.params.name, options);
-    res.sendFile(file.path, { acceptRanges: true, lastModified: true, etag: true, dotfiles: 'allow' }, (err?: Error) => {
+    // `send` hands extra options to fs.createReadStream: 1 MiB reads instead of 64 KiB halve the
+    // CPU per preboot download (scripts/bench/boot-files: 1.78x busybox httpd -> 1.09x, one client).
+    res.sendFile(file.path, { acceptRanges: true, lastModified: true, etag: true, dotfiles: 'allow', highWaterMark: BOOT_FILE_READ_BYTES } as SendFileOptions, (err?: Error) => {
       // A client that hangs up mid-file is normal (iPXE cancels, a VM resets): not an error.
       if (err !== undefined && !res.headersSent) next(err);
     });
