@@ -20,3 +20,7 @@ fi
 
 # The build is incremental: fast when nothing changed.
 npx --no-install tsc -b
+
+# The preboot image machines boot (kernel + initramfs + agent), into var/preboot. Cached: it
+# says "up to date" and returns in seconds when nothing changed.
+node preboot-image/builder/dist/main.js >&2
