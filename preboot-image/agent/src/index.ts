@@ -7,3 +7,13 @@ export type { DetectOptions, HardwareInfo } from './profile/index.js';
 export { runStandby, runBootCommand, bootSettings, parseBootIf, DEFAULT_STANDBY_TIMING } from './control/index.js';
 export type { StandbyOptions, StandbyTiming, StandbyEnd, BootSettings, PowerControl, PowerAction } from './control/index.js';
 export { AGENT_VERSION } from './agent-version.js';
+export {
+  DiskError, findPlannedDisk, isPlannedDisk, checkDiskSafety, bootArea, bootWipeRanges, wipeBootArea, fitTargetDisk,
+  readPartitionTable, parseSfdiskJson, readExt4Superblock, decodeExt4Superblock, runTool, commandLine,
+} from './disk/index.js';
+export type {
+  DiskErrorCode, DiskSafetyOptions, BootArea, FitOptions, FitResult, StepLog, Partition, PartitionTable, Ext4Superblock,
+  ToolRunner, ToolRun, ToolOptions,
+} from './disk/index.js';
+export { personaliseClone, PersonaliseError } from './personalise/index.js';
+export type { PersonaliseOptions, PersonaliseResult, PersonaliseErrorCode, BootEntryOutcome, NetworkFormat, MachineIdAction } from './personalise/index.js';

@@ -21,6 +21,7 @@ export const AGENT_TOOLS: readonly ToolSpec[] = [
   { name: 'sfdisk', purpose: 'partition tables' },
   { name: 'e2fsck', purpose: 'check ext file systems before and after resizing' },
   { name: 'resize2fs', purpose: 'grow ext file systems to the target disk' },
+  { name: 'debugfs', purpose: "personalise the clone's root ext file system without mounting it" },
   { name: 'efibootmgr', purpose: "the clone's UEFI boot entries" },
   { name: 'dmidecode', purpose: 'SMBIOS inventory (systeminformation; /sys/class/dmi is the fallback)', optional: true },
 ];

@@ -1,0 +1,17 @@
+export { DiskError } from './disk-error.js';
+export type { DiskErrorCode } from './disk-error.js';
+export { findPlannedDisk, isPlannedDisk, describeDisk, describeIdentity } from './find-planned-disk.js';
+export { checkDiskSafety } from './disk-safety.js';
+export type { DiskSafetyOptions } from './disk-safety.js';
+export { bootArea, bootWipeRanges, wipeBootArea, HEAD_BYTES, GPT_BACKUP_BYTES, TAIL_WIPE_BYTES } from './boot-area.js';
+export type { BootArea } from './boot-area.js';
+export type { ByteRange } from './zero-ranges.js';
+export { fitTargetDisk } from './fit-target-disk.js';
+export type { FitOptions } from './fit-target-disk.js';
+export type { FitResult, StepLog } from './fit-context.js';
+export { readPartitionTable, parseSfdiskJson } from './partition-table.js';
+export type { Partition, PartitionTable } from './partition-table.js';
+export { readExt4Superblock, decodeExt4Superblock, e2fsTarget } from './ext4-superblock.js';
+export type { Ext4Superblock } from './ext4-superblock.js';
+export { runTool, commandLine, toolOutputTail } from './run-tool.js';
+export type { ToolRunner, ToolRun, ToolOptions } from './run-tool.js';
