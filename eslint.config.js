@@ -17,7 +17,7 @@ function boundary({ patterns = [], paths = [] }) {
 }
 
 const deepImport = { group: ['**/src/**', '@rackcast/*/src/**', '@rackcast/*/dist/**'], message: 'import a package through its public entry point, never its src/ or dist/' };
-const serverFolders = ['net', 'boot', 'store', 'session', 'api', 'machine', 'config', 'cli'];
+const serverFolders = ['net', 'boot', 'store', 'session', 'api', 'machine', 'config', 'cli', 'deploy'];
 /** Other top-level folders of server/src may be reached only through their index.ts. */
 const crossFolderDeep = (self, allowed = []) => ({
   group: serverFolders.filter((f) => f !== self).map((f) => `**/${f}/**/*.js`)

@@ -43,6 +43,13 @@ export const ERROR_SPECS = {
   RC_ERR_TFTP_LISTEN: { status: 500 },
   RC_ERR_DHCP_INTERFACE: { status: 500 },
   RC_ERR_DHCP_BIND: { status: 500 },
+  RC_ERR_DEPLOY_BUSY: { status: 409 },
+  RC_ERR_DEPLOY_TIMEOUT: { status: 504, transient: true },
+  RC_ERR_DEPLOY_CANCELLED: { status: 409 },
+  RC_ERR_PLAN_NO_DISK: { status: 422 },
+  RC_ERR_PLAN_DISK_TOO_SMALL: { status: 422 },
+  RC_ERR_PLAN_DISK_AMBIGUOUS: { status: 422 },
+  RC_ERR_PLAN_HOSTNAME: { status: 422 },
   RC_ERR_INTERNAL: { status: 500 },
 } as const satisfies Record<string, ErrorSpec>;
 

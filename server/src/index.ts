@@ -17,6 +17,8 @@ export { SessionRegistry, StreamSession, DEFAULT_TIMERS, planRepairPass, findStr
 export type { SessionRecord, ReceiverRecord, SessionTimers } from './session/index.js';
 export { parseBitRate } from './api/index.js';
 export { MachineRegistry, normaliseMac, bootTargetFor } from './machine/index.js';
+export { DeployRegistry, planRestore, readImageFacts } from './deploy/index.js';
+export type { DeployView, MemberView, MemberState, MemberTry, PlanResult, ImageFacts } from './deploy/index.js';
 export type { MachineSummary, MachineRecord, MachineState, MachineEvent } from './machine/index.js';
 export { renderChainScript, renderAgentScript, renderLocalBootScript, BOOT_PATHS } from './boot/index.js';
 export type { BootEndpoints } from './boot/index.js';

@@ -5,6 +5,7 @@ import { createApp, parseBitRate } from './api/index.js';
 import { resolveBootEndpoints, type BootEndpoints } from './boot/index.js';
 import { startBootServices } from './boot-services.js';
 import { loadConfig, type ConfigEnv, type RackcastConfig } from './config/index.js';
+import { DeployRegistry } from './deploy/index.js';
 import { createLogger, type Logger } from './log.js';
 import { machineChannelHandler } from './machine-channel.js';
 import { MachineRegistry } from './machine/index.js';
@@ -32,6 +33,7 @@ export interface RunningServer {
   readonly store: ImageStore;
   readonly sessions: SessionRegistry;
   readonly machines: MachineRegistry;
+  readonly deploys: DeployRegistry;
   /** Where machines on the boot network reach this server (from boot.* and the listening port). */
   readonly bootEndpoints: BootEndpoints;
   stop(): Promise<void>;
@@ -54,6 +56,7 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
   }, log, timers);
   const b = config.boot;
   const machines = await MachineRegistry.open(store, { unknownMachines: b.unknownMachines, tokenTtlMs: b.tokenTtlSeconds * 1000, log });
+  const deploys = await DeployRegistry.open(store, sessions, machines, { log });
   // Boot URLs carry the port the server really listens on (config may say 0), known after listen.
   let bootEndpoints: BootEndpoints | undefined;
   const endpoints = (): BootEndpoints => {
@@ -63,7 +66,7 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
   const boot = { endpoints, prebootDir: b.prebootDir, ipxeDir: b.ipxeDir, kernelArgs: b.kernelArgs };
   let http;
   try {
-    http = await startHttpServer(createApp({ store, sessions, machines, boot, log, version: RACKCAST_VERSION }), config.http, log);
+    http = await startHttpServer(createApp({ store, sessions, machines, deploys, boot, log, version: RACKCAST_VERSION }), config.http, log);
     bootEndpoints = resolveBootEndpoints(config, (http.server.address() as AddressInfo).port);
   } catch (err) {
     await http?.close();
@@ -91,10 +94,12 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
     store,
     sessions,
     machines,
+    deploys,
     bootEndpoints,
     async stop() {
       await bootServices.close();
       await sessions.shutdown();
+      await deploys.close();
       await machines.close();
       detachChannel();
       await http.close();

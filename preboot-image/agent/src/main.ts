@@ -26,10 +26,11 @@ program.command('boot')
   .option('--sysfs-root <dir>', 'sysfs to detect hardware from', '/sys')
   .option('--dry-run-power', 'print reboot/poweroff instead of doing them, then exit (for runs off a preboot image)')
   .option('--refused-reboot-delay <seconds>', 'wait before rebooting for a fresh token when registration is refused', (v) => Number.parseInt(v, 10), 30)
-  .action(async (o: { cmdlineFile: string; server?: string; token?: string; sysfsRoot: string; dryRunPower?: boolean; refusedRebootDelay: number }) => {
+  .option('--dev-dir <dir>', 'folder holding the disks\' device nodes (deploy jobs write <dir>/<disk name>); a folder of disk files in tests', '/dev')
+  .action(async (o: { cmdlineFile: string; server?: string; token?: string; sysfsRoot: string; dryRunPower?: boolean; refusedRebootDelay: number; devDir: string }) => {
     await runBootCommand({
       cmdlineFile: o.cmdlineFile, server: o.server, token: o.token, sysfsRoot: o.sysfsRoot,
-      dryRunPower: o.dryRunPower ?? false, refusedRebootSeconds: o.refusedRebootDelay,
+      dryRunPower: o.dryRunPower ?? false, refusedRebootSeconds: o.refusedRebootDelay, devDir: o.devDir,
     });
   });
 

@@ -1,9 +1,11 @@
 import express, { type Express } from 'express';
+import type { DeployRegistry } from '../deploy/index.js';
 import type { Logger } from '../log.js';
 import type { MachineRegistry } from '../machine/index.js';
 import type { SessionRegistry } from '../session/index.js';
 import type { ImageStore } from '../store/index.js';
 import { agentRouter } from './agent.js';
+import { deploysRouter } from './deploys.js';
 import { bootRouter, type BootRoutesOptions } from './boot.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { imagesRouter } from './images.js';
@@ -15,6 +17,8 @@ export interface AppDependencies {
   readonly store: ImageStore;
   readonly sessions: SessionRegistry;
   readonly machines: MachineRegistry;
+  /** Deploys (POST /api/deploys; members shown under /api/sessions/:id). */
+  readonly deploys?: DeployRegistry;
   /** iPXE scripts and boot files under /boot. */
   readonly boot: BootRoutesOptions;
   readonly log: Logger;
@@ -32,7 +36,8 @@ export function createApp(deps: AppDependencies): Express {
   });
   app.use('/api/images', imagesRouter(deps.store));
   app.use('/api/store', storeRouter(deps.store));
-  app.use('/api/sessions', sessionsRouter(deps.sessions));
+  app.use('/api/sessions', sessionsRouter(deps.sessions, deps.deploys));
+  if (deps.deploys) app.use('/api/deploys', deploysRouter(deps.deploys, deps.sessions));
   app.use('/api/machines', machinesRouter(deps.machines));
   app.use('/api/agent', agentRouter(deps.machines));
   app.use('/boot', bootRouter(deps.machines, deps.boot, deps.log));

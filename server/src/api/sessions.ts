@@ -1,11 +1,13 @@
 import { Router, type Request } from 'express';
 import { encodeManifest } from '@rackcast/wire';
 import { z } from 'zod';
+import type { DeployRegistry, DeployView } from '../deploy/index.js';
 import { RackcastError } from '../errors.js';
 import type { SessionRecord, SessionRegistry, StreamSession } from '../session/index.js';
 import { parseImageRef, parseTimeSelector } from '../store/index.js';
 import { parseBitRate } from './bit-rate.js';
 import { parseBody } from './images.js';
+import { streamSessionEvents } from './session-events.js';
 
 const CreateBody = z.object({
   image: z.string().min(1),
@@ -20,10 +22,13 @@ const CreateBody = z.object({
 
 const TokensBody = z.object({ count: z.number().int().min(1).max(1000) }).strict();
 
-/** What operators see of a session: never the key or unused tokens. */
-export function sessionSummary(session: StreamSession): Omit<SessionRecord, 'key' | 'tokens' | 'receivers'> & { receivers: unknown[]; tokensLeft: number } {
+/** What operators see of a session: never the key or tokens; a deploy session also shows its members. */
+export function sessionSummary(session: StreamSession, deploys?: DeployRegistry): Omit<SessionRecord, 'key' | 'tokens' | 'receivers'> & { receivers: unknown[]; tokensLeft: number; deploy: DeployView | null } {
   const { key: _key, tokens, receivers, ...rest } = session.record;
-  return { ...rest, tokensLeft: tokens.length, receivers: receivers.map(({ token: _token, completed: _completed, ...r }) => r) };
+  return {
+    ...rest, tokensLeft: tokens.length, receivers: receivers.map(({ token: _token, completed: _completed, ...r }) => r),
+    deploy: deploys?.view(session.record.id) ?? null,
+  };
 }
 
 function bearer(req: Request): string {
@@ -32,16 +37,17 @@ function bearer(req: Request): string {
   return token;
 }
 
-function sessionParam(sessions: SessionRegistry, text: string | undefined): StreamSession {
+export function sessionParam(sessions: SessionRegistry, text: string | undefined): StreamSession {
   if (!/^\d{1,10}$/.test(text ?? '')) throw new RackcastError('RC_ERR_BAD_REQUEST', `session id ${JSON.stringify(text)} is not a number`);
   return sessions.get(Number(text));
 }
 
 /** /api/sessions: operators create and watch streams; receivers register and backfill. */
-export function sessionsRouter(sessions: SessionRegistry): Router {
+export function sessionsRouter(sessions: SessionRegistry, deploys?: DeployRegistry): Router {
   const router = Router();
+  const summary = (s: StreamSession) => sessionSummary(s, deploys);
   router.get('/', (_req, res) => {
-    res.json({ sessions: sessions.list().map(sessionSummary) });
+    res.json({ sessions: sessions.list().map(summary) });
   });
   router.post('/', async (req, res) => {
     const body = parseBody(CreateBody, req.body);
@@ -52,15 +58,19 @@ export function sessionsRouter(sessions: SessionRegistry): Router {
       ...(body.group ? { group: body.group } : {}), ...(body.port ? { port: body.port } : {}),
       ...(body.interface ? { interfaceAddress: body.interface } : {}), ...(body.datagramSize ? { datagramSize: body.datagramSize } : {}),
     });
-    res.status(201).json({ session: sessionSummary(session), tokens });
+    res.status(201).json({ session: summary(session), tokens });
   });
   router.get('/:id', (req, res) => {
-    res.json({ session: sessionSummary(sessionParam(sessions, req.params.id)) });
+    res.json({ session: summary(sessionParam(sessions, req.params.id)) });
   });
-  router.delete('/:id', (req, res) => {
+  router.get('/:id/events', (req, res) => {
+    streamSessionEvents(sessionParam(sessions, req.params.id), deploys, req, res);
+  });
+  router.delete('/:id', async (req, res) => {
     const session = sessionParam(sessions, req.params.id);
     session.cancel();
-    res.json({ session: sessionSummary(session) });
+    await deploys?.cancel(session.record.id);
+    res.json({ session: summary(session) });
   });
   router.post('/:id/tokens', async (req, res) => {
     const body = parseBody(TokensBody, req.body);

@@ -9,6 +9,7 @@ import { RACKCAST_VERSION } from '../version.js';
 import { formatBytes, formatTable } from './format.js';
 import { openStoreClient } from './open-store-client.js';
 import { progressLine } from './progress-line.js';
+import { addDeployCommand } from './deploy-command.js';
 import { addMachineCommands } from './machine-commands.js';
 import { addSessionCommands } from './session-commands.js';
 import type { StoreClient } from './store-client.js';
@@ -129,6 +130,7 @@ store.command('gc')
 
 addSessionCommands(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env), async (work) => { await work(); });
 addMachineCommands(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env));
+addDeployCommand(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const json = process.argv.includes('--json');

@@ -4,6 +4,7 @@ import type { RackcastConfig } from '../config/index.js';
 import type { SessionRecord } from '../session/index.js';
 import { formatBytes, formatTable } from './format.js';
 import { connectServer } from './server-api.js';
+import { watchSession } from './session-watch.js';
 
 type Summary = Omit<SessionRecord, 'key' | 'tokens' | 'receivers'> & { tokensLeft: number; receivers: { id: string; state: string; straggler: boolean; failure: { code: string; message: string } | null; progress: { blocksDone: number; blocksTotal: number } | null; backfilledBlocks: number }[] };
 
@@ -69,6 +70,13 @@ export function addSessionCommands(program: Command, loadConfig: () => Readonly<
     .action((id: string, o: { json?: boolean }) => run(async () => {
       const { session: s } = await (await connectServer(loadConfig())).call<{ session: Summary }>('GET', `/api/sessions/${encodeURIComponent(id)}`);
       print(o.json ?? false, s, () => describe(s));
+    }));
+
+  session.command('watch <id>')
+    .description('live progress of a session: one bar per machine (state, %, MB/s, ETA, repairs) until it is over; exit 0 when every machine is done')
+    .option('--json', 'print each update as one JSON line (the session as GET /api/sessions/<id> shows it)')
+    .action((id: string, o: { json?: boolean }) => run(async () => {
+      process.exitCode = await watchSession(loadConfig(), id, { json: o.json ?? false });
     }));
 
   session.command('token <id>')

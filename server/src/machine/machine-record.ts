@@ -1,13 +1,14 @@
-import type { MachineJob, MachineJobAction, MachineProfile } from '@rackcast/wire';
+import type { DeployJobSpec, MachineJob, MachineJobAction, MachineProfile } from '@rackcast/wire';
 import { RackcastError } from '../errors.js';
 
 /**
  * Where a machine is in its life as the server last saw it:
  * known (added by a technician, never booted here) → booting (its iPXE script was served)
  * → registered (the agent uploaded its profile) → waiting (the agent's channel is open, no work)
+ * or deploying (its channel is open and it runs a deploy job)
  * → rebooting / powered-off / local-boot (it acted on a job); offline: the channel dropped.
  */
-export type MachineState = 'known' | 'booting' | 'registered' | 'waiting' | 'offline' | 'rebooting' | 'powered-off' | 'local-boot';
+export type MachineState = 'known' | 'booting' | 'registered' | 'waiting' | 'deploying' | 'offline' | 'rebooting' | 'powered-off' | 'local-boot';
 
 /** One line of a machine's history, e.g. {event: "boot", detail: "agent (pcbios i386)"}. */
 export interface MachineEvent {
@@ -34,9 +35,7 @@ export interface TokenRecord {
 }
 
 /** A machine's job as stored, with when it was set. */
-export interface StoredJob extends MachineJob {
-  readonly setAt: string;
-}
+export type StoredJob = MachineJob & { readonly setAt: string };
 
 /** Everything the server keeps about one machine, keyed by its boot MAC. */
 export interface MachineRecord {
@@ -68,7 +67,10 @@ export type MachineSummary = Omit<MachineRecord, 'tokens' | 'credentialHash'> & 
 
 export function machineSummary(record: MachineRecord, online: boolean): MachineSummary {
   const { tokens: _tokens, credentialHash: _credential, ...rest } = record;
-  return { ...structuredClone(rest), online };
+  const summary = { ...structuredClone(rest), online };
+  // A deploy job carries the member's receiver token: a bearer secret, never shown.
+  if (summary.job.action === 'deploy') summary.job = { ...summary.job, deploy: { ...summary.job.deploy, token: '' } };
+  return summary;
 }
 
 /**
@@ -81,7 +83,16 @@ export function normaliseMac(text: string): string {
   return hex.match(/../g)?.join(':') ?? hex;
 }
 
+/** What a job is set to: a plain action, or a deploy with what it carries. */
+export type JobRequest = MachineJobAction | { readonly action: 'deploy'; readonly deploy: DeployJobSpec };
+
 /** A fresh stored job. */
-export function storedJob(id: number, action: MachineJobAction, at: string): StoredJob {
-  return { id, action, setAt: at };
+export function storedJob(id: number, request: JobRequest, at: string): StoredJob {
+  return typeof request === 'string' ? { id, action: request, setAt: at } : { id, action: 'deploy', deploy: request.deploy, setAt: at };
+}
+
+/** The job as the agent gets it (without when it was set). */
+export function jobMessage(job: StoredJob): MachineJob {
+  const { setAt: _setAt, ...rest } = job;
+  return rest;
 }

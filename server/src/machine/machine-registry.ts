@@ -1,13 +1,13 @@
 import type {
-  AgentRegistration, AgentRegistrationReply, MachineAgentMessage, MachineJobAction, MachineServerMessage,
+  AgentRegistration, AgentRegistrationReply, DeployStatusMessage, MachineAgentMessage, MachineJobAction, MachineServerMessage,
 } from '@rackcast/wire';
 import { RackcastError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StateArea } from '../store/index.js';
 import { bootTargetFor, type BootTarget, type UnknownMachinePolicy } from './boot-decision.js';
 import {
-  MAX_EVENTS, MAX_TOKENS, machineSummary, storedJob,
-  type BootInfo, type MachineRecord, type MachineState, type MachineSummary,
+  MAX_EVENTS, MAX_TOKENS, jobMessage, machineSummary, storedJob,
+  type BootInfo, type JobRequest, type MachineRecord, type MachineState, type MachineSummary,
 } from './machine-record.js';
 import { hashSecret, newSecret } from './machine-secret.js';
 
@@ -32,6 +32,18 @@ export interface MachineRegistryOptions {
 export interface AgentChannel {
   send(message: MachineServerMessage): void;
   close(): void;
+}
+
+/**
+ * Who else wants to hear about machines (the deploy registry), declared here so machine/ does
+ * not depend on it. `registered` runs before the registration is answered, so a job it sets is
+ * the one the agent gets.
+ */
+export interface MachineListener {
+  /** An agent registered: `how` is "token" for a fresh boot, "credential" for a reconnect. */
+  registered(mac: string, how: 'token' | 'credential'): Promise<void>;
+  /** A deploy-status message from the machine's agent (not checked against the job: the listener does). */
+  deployStatus(mac: string, message: DeployStatusMessage): void;
 }
 
 /** What the channel calls back with. */
@@ -71,6 +83,7 @@ export class MachineRegistry {
   readonly #savedAt = new Map<string, number>();
   #writes: Promise<void> = Promise.resolve();
   #closed = false;
+  #listener: MachineListener | null = null;
 
   private constructor(area: StateArea<MachineRecord>, options: MachineRegistryOptions) {
     this.#area = area;
@@ -82,12 +95,17 @@ export class MachineRegistry {
   static async open(store: MachineStateStore, options: MachineRegistryOptions): Promise<MachineRegistry> {
     const registry = new MachineRegistry(store.stateArea<MachineRecord>('machine'), options);
     for (const record of await registry.#area.values()) {
-      if (record.state === 'waiting' || record.state === 'registered') record.state = 'offline';
+      if (record.state === 'waiting' || record.state === 'registered' || record.state === 'deploying') record.state = 'offline';
       registry.#machines.set(record.mac, record);
       for (const t of record.tokens) registry.#tokens.set(t.hash, record.mac);
       if (record.credentialHash !== null) registry.#credentials.set(record.credentialHash, record.mac);
     }
     return registry;
+  }
+
+  /** Sets the one listener (the deploy registry, wired by main.ts). */
+  listen(listener: MachineListener): void {
+    this.#listener = listener;
   }
 
   /** True once a machine has a record: it booted the agent here or a technician gave it a job (for DHCP). */
@@ -163,7 +181,8 @@ export class MachineRegistry {
     this.#transition(record, 'registered', 'register', `${how}: ${profile.disks.length} disks, ${profile.nics.length} NICs, ${profile.memory.totalBytes} bytes of memory`);
     if (registration.bootMac !== null && registration.bootMac !== record.mac) this.#event(record, 'register', `the agent reports boot MAC ${registration.bootMac}`);
     await this.#save(record);
-    return { mac: record.mac, credential, job: { id: record.job.id, action: record.job.action } };
+    await this.#listener?.registered(record.mac, how).catch((err: unknown) => this.#log.error({ mac: record.mac, err }, 'registration listener failed'));
+    return { mac: record.mac, credential, job: jobMessage(record.job) };
   }
 
   /** Opens an agent's channel by its credential; a second channel of the same machine replaces the first. */
@@ -175,25 +194,42 @@ export class MachineRegistry {
     this.#channels.set(mac, channel);
     previous?.close();
     if (record.job.action === 'wait') this.#transition(record, 'waiting', 'online', 'agent channel open');
+    else if (record.job.action === 'deploy') this.#transition(record, 'deploying', 'online', `agent channel open, deploy session ${record.job.deploy.sessionId}`);
     else this.#event(record, 'online', 'agent channel open');
     void this.#save(record).catch(() => undefined);
-    channel.send({ type: 'job', job: { id: record.job.id, action: record.job.action } });
+    channel.send({ type: 'job', job: jobMessage(record.job) });
     return { onMessage: (m) => this.#onAgentMessage(record, m), onClose: () => this.#onAgentClose(record, channel) };
   }
 
   /** Sets a machine's job (creating the record of a machine not seen yet) and sends it to a connected agent. */
-  async setJob(mac: string, action: MachineJobAction): Promise<MachineSummary> {
+  async setJob(mac: string, request: JobRequest): Promise<MachineSummary> {
     const record = this.#machines.get(mac) ?? this.#create(mac, 'wait');
     if (record === null) throw new RackcastError('RC_ERR_BAD_REQUEST', `the server already keeps ${this.#maxMachines()} machines; remove some before adding more`);
-    const job = storedJob(record.job.id + 1, action, this.#iso());
+    const job = storedJob(record.job.id + 1, request, this.#iso());
     record.job = job;
-    this.#event(record, 'job', action);
-    if (this.#channels.has(mac) && action === 'wait') this.#transition(record, 'waiting', 'job', 'sent');
+    this.#event(record, 'job', job.action === 'deploy' ? `deploy session ${job.deploy.sessionId}` : job.action);
+    if (this.#channels.has(mac) && job.action === 'wait') this.#transition(record, 'waiting', 'job', 'sent');
+    if (this.#channels.has(mac) && job.action === 'deploy') this.#transition(record, 'deploying', 'job', 'sent');
     // Stored before it is sent, and answered as set: a fast agent may have acknowledged it by the time the caller reads the answer.
     await this.#save(record);
     const summary = this.get(mac);
-    if (record.job.id === job.id) this.#channels.get(mac)?.send({ type: 'job', job: { id: job.id, action } });
+    if (record.job.id === job.id) this.#channels.get(mac)?.send({ type: 'job', job: jobMessage(job) });
     return summary;
+  }
+
+  /** The machine's current job as stored (deploy jobs with their token), or undefined for an unknown MAC. */
+  jobOf(mac: string): MachineRecord['job'] | undefined {
+    return this.#machines.get(mac)?.job;
+  }
+
+  /** The machine's last uploaded profile, or null. */
+  profileOf(mac: string): MachineRecord['profile'] {
+    return this.#machines.get(mac)?.profile ?? null;
+  }
+
+  /** True while the machine's agent channel is open. */
+  isOnline(mac: string): boolean {
+    return this.#channels.has(mac);
   }
 
   /** Stops writing (channels closing at shutdown are not state changes) and waits for pending writes. */
@@ -206,6 +242,10 @@ export class MachineRegistry {
     record.lastSeen = this.#iso();
     if (message.type === 'heartbeat') {
       if (this.#now() - (this.#savedAt.get(record.mac) ?? 0) >= LAST_SEEN_SAVE_MS) void this.#save(record).catch(() => undefined);
+      return;
+    }
+    if (message.type === 'deploy-status') {
+      this.#listener?.deployStatus(record.mac, message);
       return;
     }
     if (message.jobId !== record.job.id) {
@@ -225,7 +265,7 @@ export class MachineRegistry {
     if (this.#channels.get(record.mac) !== channel) return;
     this.#channels.delete(record.mac);
     if (this.#closed) return;
-    if (record.state === 'waiting' || record.state === 'registered') this.#transition(record, 'offline', 'offline', 'agent channel closed');
+    if (record.state === 'waiting' || record.state === 'registered' || record.state === 'deploying') this.#transition(record, 'offline', 'offline', 'agent channel closed');
     else this.#event(record, 'offline', 'agent channel closed');
     void this.#save(record).catch(() => undefined);
   }

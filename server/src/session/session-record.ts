@@ -40,7 +40,13 @@ export interface SessionRecord {
   readonly ttl: number;
   readonly datagramSize: number;
   readonly rateBps: number;
-  readonly expect: number;
+  /** Receivers to wait for before streaming; lowered when a deploy member drops out before registering. */
+  expect: number;
+  /**
+   * Deploys: wait for the first receiver as long as it takes (machines take minutes to boot;
+   * deploy members time out on their own), and count the start timeout from then.
+   */
+  readonly waitForFirstReceiver?: boolean;
   readonly createdAt: string;
   phase: SessionPhase;
   pass: number;

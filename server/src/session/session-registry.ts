@@ -29,6 +29,8 @@ export interface CreateSessionRequest {
   readonly port?: number;
   readonly interfaceAddress?: string;
   readonly datagramSize?: number;
+  /** Wait for the first receiver without a time limit (deploys); see SessionRecord. */
+  readonly waitForFirstReceiver?: boolean;
 }
 
 /** Creates, finds and resumes stream sessions; their records live in the store's LevelDB. */
@@ -77,6 +79,7 @@ export class SessionRegistry {
       datagramSize: request.datagramSize ?? d.datagramSize,
       rateBps: request.rateBps ?? d.rateBps,
       expect: request.expect,
+      ...(request.waitForFirstReceiver ? { waitForFirstReceiver: true } : {}),
       createdAt: new Date().toISOString(),
       phase: 'waiting', pass: 0, tokens: [...tokens], receivers: [], fragmentsSent: 0, repairFragments: 0, finishedAt: null,
     };

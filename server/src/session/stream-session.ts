@@ -127,6 +127,21 @@ export class StreamSession extends EventEmitter {
     return { receiver, completed: this.#journals.get(receiver.id) as BlockSet };
   }
 
+  /**
+   * Withdraws an unused receiver token (a deploy member that failed before it registered), so
+   * the session stops waiting for it. Returns false if the token was used or is unknown.
+   */
+  releaseToken(token: string): boolean {
+    const at = this.record.tokens.indexOf(token);
+    if (at < 0) return false;
+    this.record.tokens.splice(at, 1);
+    this.record.expect = Math.max(0, this.record.expect - 1);
+    this.#log.info({ expect: this.record.expect }, 'receiver token withdrawn');
+    void this.#save();
+    this.#wakeUp();
+    return true;
+  }
+
   /** Finds the receiver a token belongs to (for the manifest, block and channel requests). */
   receiverFor(token: string): ReceiverRecord {
     const receiver = this.record.receivers.find((r) => r.token === token);
@@ -325,9 +340,15 @@ export class StreamSession extends EventEmitter {
 
   async #waitForReceivers(): Promise<void> {
     const r = this.record;
-    const deadline = Date.now() + this.#timers.startTimeoutMs;
+    let deadline = Date.now() + this.#timers.startTimeoutMs;
     while (!this.#stopping && (r.phase === 'waiting' || (r.phase === 'transfer' && this.#channels.size === 0))) {
       const attached = this.#channels.size;
+      if (attached === 0 && r.waitForFirstReceiver) deadline = Date.now() + this.#timers.startTimeoutMs;
+      if (r.phase === 'waiting' && r.expect === 0 && r.receivers.length === 0) {
+        // Every receiver token was withdrawn (all deploy members refused): nothing to stream to.
+        r.phase = 'cancelled';
+        return;
+      }
       if (r.phase === 'waiting' && attached >= r.expect) return;
       if (Date.now() >= deadline) {
         if (attached > 0) return;

@@ -1,4 +1,6 @@
-import { asObject, choiceField, countField, invalid, textField } from './json-fields.js';
+import type { DeployPlan } from '../plan/deploy-plan.js';
+import { parseDeployPlan } from '../plan/parse-deploy-plan.js';
+import { asObject, choiceField, countField, invalid, objectField, textField, type JsonObject } from './json-fields.js';
 import type { MachineProfile } from './machine-profile.js';
 import { parseMachineProfile, parseMacText } from './parse-profile.js';
 
@@ -17,10 +19,49 @@ export const MACHINE_JOB_ACTIONS = ['wait', 'reboot', 'poweroff', 'local'] as co
  */
 export type MachineJobAction = (typeof MACHINE_JOB_ACTIONS)[number];
 
-/** A job with an id that grows each time the job changes, so an acknowledgement names which. */
-export interface MachineJob {
-  readonly id: number;
-  readonly action: MachineJobAction;
+/** What a deploy job carries: the session to receive, this member's receiver token, and its plan. */
+export interface DeployJobSpec {
+  /** Stream session id, e.g. 7. */
+  readonly sessionId: number;
+  /** The member's receiver token: the same on every try, so a reset machine resumes as itself. */
+  readonly token: string;
+  readonly plan: DeployPlan;
+}
+
+/**
+ * A job with an id that grows each time the job changes, so an acknowledgement names which.
+ * `deploy`: restore a session's image onto the planned disk (docs/deploy.md); the agent stays
+ * on its channel and reports stages with `deploy-status` instead of acknowledging.
+ */
+export type MachineJob =
+  | { readonly id: number; readonly action: MachineJobAction }
+  | { readonly id: number; readonly action: 'deploy'; readonly deploy: DeployJobSpec };
+
+/** Where a member of a deploy is, as its agent reports it. */
+export const DEPLOY_STAGES = ['planned', 'receiving', 'verifying', 'fitting', 'personalising', 'done', 'failed'] as const;
+export type DeployStage = (typeof DEPLOY_STAGES)[number];
+
+/** A deploy's progress on one machine (bytes of the image's used blocks). */
+export interface DeployProgress {
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly blocksDone: number;
+  readonly blocksTotal: number;
+  /** Bytes per second written in this try. */
+  readonly rate: number;
+  readonly etaSeconds: number | null;
+  /** Blocks received by repair passes or backfill. */
+  readonly repairs: number;
+  /** Blocks this try found already on the disk (verified) when it started. */
+  readonly resumedBlocks: number;
+  /** Blocks this try received over the network (multicast or backfill). */
+  readonly fetchedBlocks: number;
+}
+
+/** Why a member failed: a stable code and a message for the technician. */
+export interface DeployFailure {
+  readonly code: string;
+  readonly message: string;
 }
 
 /** POST /api/agent/register body; the one-time token or the agent credential rides in Authorization. */
@@ -44,17 +85,74 @@ export interface AgentRegistrationReply {
 /** Server → agent. */
 export type MachineServerMessage = { readonly type: 'job'; readonly job: MachineJob };
 
+/** Agent → server: a deploy job's stage, progress, and failure (a few times a second while it runs). */
+export interface DeployStatusMessage {
+  readonly type: 'deploy-status';
+  readonly jobId: number;
+  readonly stage: DeployStage;
+  readonly progress: DeployProgress | null;
+  /** Set when stage is "failed". */
+  readonly failure: DeployFailure | null;
+}
+
 /** Agent → server. `ack` is sent before the agent acts on a job that ends its run. */
 export type MachineAgentMessage =
   | { readonly type: 'heartbeat'; readonly uptimeSeconds: number }
-  | { readonly type: 'ack'; readonly jobId: number; readonly action: MachineJobAction };
+  | { readonly type: 'ack'; readonly jobId: number; readonly action: MachineJobAction }
+  | DeployStatusMessage;
 
 /** A job id fits a u32 and a JS number alike. */
 const MAX_JOB_ID = 0xffffffff;
 
+const JOB_ACTIONS = [...MACHINE_JOB_ACTIONS, 'deploy'] as const;
+/** Receiver tokens are 24 random bytes in base64url (32 characters); room to spare. */
+const MAX_TOKEN = 256;
+/** Failure codes are RC_ERR_* names; messages are for a person and bounded like the session channel's. */
+const MAX_CODE = 64;
+const MAX_FAILURE_MESSAGE = 1000;
+
+function deploySpec(obj: JsonObject, field: string): DeployJobSpec {
+  const token = textField(obj, 'token', `${field}.token`, MAX_TOKEN);
+  if (token === '') throw invalid(`${field}.token`, 'empty');
+  return { sessionId: countField(obj, 'sessionId', `${field}.sessionId`, MAX_JOB_ID), token, plan: parseDeployPlan(obj['plan']) };
+}
+
 function job(value: unknown, field: string): MachineJob {
   const obj = asObject(value, field);
-  return { id: countField(obj, 'id', `${field}.id`, MAX_JOB_ID), action: choiceField(obj, 'action', `${field}.action`, MACHINE_JOB_ACTIONS) };
+  const id = countField(obj, 'id', `${field}.id`, MAX_JOB_ID);
+  const action = choiceField(obj, 'action', `${field}.action`, JOB_ACTIONS);
+  if (action === 'deploy') return { id, action, deploy: deploySpec(objectField(obj, 'deploy', `${field}.deploy`), `${field}.deploy`) };
+  return { id, action };
+}
+
+function deployProgress(value: unknown): DeployProgress | null {
+  if (value === null) return null;
+  const obj = asObject(value, 'progress');
+  const n = (key: string): number => countField(obj, key, `progress.${key}`);
+  const eta = obj['etaSeconds'];
+  return {
+    bytesDone: n('bytesDone'), bytesTotal: n('bytesTotal'), blocksDone: n('blocksDone'), blocksTotal: n('blocksTotal'), rate: n('rate'),
+    etaSeconds: eta === null && Object.hasOwn(obj, 'etaSeconds') ? null : n('etaSeconds'),
+    repairs: n('repairs'), resumedBlocks: n('resumedBlocks'), fetchedBlocks: n('fetchedBlocks'),
+  };
+}
+
+function deployFailure(value: unknown): DeployFailure | null {
+  if (value === null) return null;
+  const obj = asObject(value, 'failure');
+  const code = textField(obj, 'code', 'failure.code', MAX_CODE);
+  if (!/^RC_ERR_[A-Z0-9_]+$/.test(code)) throw invalid('failure.code', 'expected an RC_ERR_* code');
+  return { code, message: textField(obj, 'message', 'failure.message', MAX_FAILURE_MESSAGE) };
+}
+
+function deployStatus(obj: JsonObject): DeployStatusMessage {
+  const stage = choiceField(obj, 'stage', 'stage', DEPLOY_STAGES);
+  const failure = deployFailure(Object.hasOwn(obj, 'failure') ? obj['failure'] : undefined);
+  if ((stage === 'failed') !== (failure !== null)) throw invalid('failure', 'a failed stage carries a failure, and only a failed stage does');
+  return {
+    type: 'deploy-status', jobId: countField(obj, 'jobId', 'jobId', MAX_JOB_ID), stage,
+    progress: deployProgress(Object.hasOwn(obj, 'progress') ? obj['progress'] : undefined), failure,
+  };
 }
 
 /** Checks a registration body; the profile is checked by parseMachineProfile. */
@@ -81,5 +179,6 @@ export function parseMachineAgentMessage(value: unknown): MachineAgentMessage {
   if (obj['type'] === 'ack') {
     return { type: 'ack', jobId: countField(obj, 'jobId', 'jobId', MAX_JOB_ID), action: choiceField(obj, 'action', 'action', MACHINE_JOB_ACTIONS) };
   }
-  throw invalid('type', 'expected "heartbeat" or "ack"');
+  if (obj['type'] === 'deploy-status') return deployStatus(obj);
+  throw invalid('type', 'expected "heartbeat", "ack" or "deploy-status"');
 }

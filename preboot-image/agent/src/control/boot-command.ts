@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { detectProfile } from '../profile/index.js';
 import { AGENT_VERSION } from '../agent-version.js';
+import { agentDiskLibrary } from '../deploy/index.js';
 import { AgentSettingsError, bootSettings } from './boot-settings.js';
 import { linuxPower, type PowerControl } from './power.js';
 import { runStandby, type StandbyEnd } from './standby.js';
@@ -17,6 +18,8 @@ export interface BootCommandOptions {
   readonly dryRunPower: boolean;
   /** Seconds to wait before rebooting when the token is refused, e.g. 30. */
   readonly refusedRebootSeconds: number;
+  /** Folder of the disks' device nodes, e.g. "/dev"; tests give a folder of disk files named like the fake sysfs's disks. */
+  readonly devDir?: string | undefined;
 }
 
 function say(line: string): void {
@@ -40,5 +43,6 @@ export async function runBootCommand(options: BootCommandOptions): Promise<Stand
     detect: () => detectProfile({ sysfsRoot: options.sysfsRoot }),
     power: options.dryRunPower ? dryRunPower : linuxPower,
     timing: { refusedRebootMs: options.refusedRebootSeconds * 1000 },
+    deploy: { devDir: options.devDir ?? '/dev', disks: agentDiskLibrary({ say, sysfsRoot: options.sysfsRoot }) },
   });
 }

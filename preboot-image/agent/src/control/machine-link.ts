@@ -1,6 +1,6 @@
 import {
   parseAgentRegistrationReply, parseMachineServerMessage,
-  type AgentRegistration, type AgentRegistrationReply, type MachineAgentMessage, type MachineJob,
+  type AgentRegistration, type AgentRegistrationReply, type DeployJobSpec, type MachineAgentMessage, type MachineJob, type MachineJobAction,
 } from '@rackcast/wire';
 import WebSocket from 'ws';
 
@@ -46,7 +46,7 @@ export async function registerMachine(server: string, secret: string, registrati
 /** How one channel connection ended. */
 export type ChannelEnd =
   /** A job that ends the agent's run (reboot, poweroff, local); the server has its acknowledgement. */
-  | { readonly kind: 'job'; readonly job: MachineJob }
+  | { readonly kind: 'job'; readonly job: { readonly id: number; readonly action: Exclude<MachineJobAction, 'wait'> } }
   /** The server refused the credential (close code 4401). */
   | { readonly kind: 'refused'; readonly detail: string }
   /** The connection failed or dropped: server restart, network, silence. */
@@ -61,10 +61,14 @@ export interface ChannelOptions {
   readonly deadMs: number;
   /** Closes the channel (tests). */
   readonly signal?: AbortSignal | undefined;
-  /** The channel is open. */
-  onOpen(): void;
+  /** The channel is open; `send` reaches the server while it stays open. */
+  onOpen(send: (message: MachineAgentMessage) => void): void;
   /** The server says: stay and wait. */
   onWait(job: MachineJob): void;
+  /** The server says: deploy (sent again on every connect; the channel stays open for its reports). */
+  onDeploy(jobId: number, spec: DeployJobSpec): void;
+  /** The channel closed (whatever the reason). */
+  onClose?(): void;
 }
 
 /** Bounded wait until everything sent has left the process (so an acknowledgement is not lost to the reboot). */
@@ -80,9 +84,10 @@ function send(ws: WebSocket, message: MachineAgentMessage): void {
 }
 
 /**
- * One life of the agent's WebSocket to /api/agent/channel: jobs come down, heartbeats go up. A
- * job other than `wait` is acknowledged before the agent acts on it, and ends the channel.
- * Resolves (never rejects) with how the connection ended.
+ * One life of the agent's WebSocket to /api/agent/channel: jobs come down, heartbeats (and a
+ * deploy's reports) go up. A reboot, poweroff or local job is acknowledged before the agent acts
+ * on it, and ends the channel; wait and deploy keep it open. Resolves (never rejects) with how
+ * the connection ended.
  */
 export function runChannel(options: ChannelOptions): Promise<ChannelEnd> {
   return new Promise((resolve) => {
@@ -96,6 +101,7 @@ export function runChannel(options: ChannelOptions): Promise<ChannelEnd> {
       if (settled) return;
       settled = true;
       clearInterval(timer);
+      options.onClose?.();
       if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
       resolve(end);
     };
@@ -110,7 +116,7 @@ export function runChannel(options: ChannelOptions): Promise<ChannelEnd> {
     }, options.heartbeatMs);
     options.signal?.addEventListener('abort', () => finish({ kind: 'lost', detail: 'stopped', opened }), { once: true });
     const heard = (): void => { lastHeard = Date.now(); };
-    ws.on('open', () => { opened = true; heard(); options.onOpen(); });
+    ws.on('open', () => { opened = true; heard(); options.onOpen((m) => send(ws, m)); });
     ws.on('ping', heard);
     ws.on('pong', heard);
     ws.on('message', (data, isBinary) => {
@@ -126,10 +132,15 @@ export function runChannel(options: ChannelOptions): Promise<ChannelEnd> {
         options.onWait(job);
         return;
       }
-      send(ws, { type: 'ack', jobId: job.id, action: job.action });
+      if (job.action === 'deploy') {
+        options.onDeploy(job.id, job.deploy);
+        return;
+      }
+      const action = job.action;
+      send(ws, { type: 'ack', jobId: job.id, action });
       void drain(ws, 2000).then(() => {
         ws.close(1000);
-        finish({ kind: 'job', job });
+        finish({ kind: 'job', job: { id: job.id, action } });
       });
     });
     ws.on('unexpected-response', (req, res) => {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MachineJobAction, MachineProfile } from '@rackcast/wire';
+import { DeployDriver, type DeployDriverOptions } from '../deploy/index.js';
 import type { BootSettings } from './boot-settings.js';
 import { registerMachine, runChannel, type ChannelEnd } from './machine-link.js';
 import type { PowerAction, PowerControl } from './power.js';
@@ -35,6 +36,8 @@ export interface StandbyOptions {
   readonly timing?: Partial<StandbyTiming>;
   /** Stops the loop (tests); the real agent runs until a job ends it. */
   readonly signal?: AbortSignal;
+  /** Where deploy jobs write (device folder, disk library); without it deploy jobs are refused. */
+  readonly deploy?: Pick<DeployDriverOptions, 'devDir' | 'disks' | 'receive' | 'reportIntervalMs'>;
 }
 
 /** What ended a standby run: the power action taken, or the abort signal. */
@@ -82,6 +85,7 @@ export async function runStandby(options: StandbyOptions): Promise<StandbyEnd> {
   state('detecting', 'hardware');
   const profile = await options.detect();
   state('detected', describeProfile(profile));
+  const deploy = options.deploy ? new DeployDriver({ ...options.deploy, server: settings.server, profile, say: options.say }) : null;
   let credential: string | null = null;
   while (!signal?.aborted) {
     const secret = credential ?? settings.token;
@@ -98,8 +102,17 @@ export async function runStandby(options: StandbyOptions): Promise<StandbyEnd> {
     state('registered', `as ${outcome.reply.mac}`);
     const end = await runChannel({
       server: settings.server, credential, heartbeatMs: t.heartbeatMs, deadMs: t.deadMs, signal,
-      onOpen: () => { delay = t.retryMinMs; },
+      onOpen: (send) => {
+        delay = t.retryMinMs;
+        deploy?.attach((m) => send(m));
+      },
       onWait: (job) => state('waiting', `for a job (job ${job.id}: wait)`),
+      onDeploy: (jobId, spec) => {
+        state('deploying', `job ${jobId}: session ${spec.sessionId}, ${spec.plan.image.name}@${spec.plan.image.version} as ${spec.plan.personalise.hostname}`);
+        if (deploy) deploy.take(jobId, spec);
+        else options.say('rackcast-agent: deploy: this agent was started without a disk to deploy to');
+      },
+      onClose: () => deploy?.detach(),
     });
     const done = await afterChannel(end, options, state);
     if (done !== null) return done;
@@ -112,7 +125,7 @@ export async function runStandby(options: StandbyOptions): Promise<StandbyEnd> {
 /** Acts on how the channel ended: a job's power action ends the run (returned); otherwise null and the loop reconnects. */
 async function afterChannel(end: ChannelEnd, options: StandbyOptions, state: (name: string, detail: string) => void): Promise<StandbyEnd | null> {
   if (end.kind === 'job') {
-    const action = POWER_FOR[end.job.action as Exclude<MachineJobAction, 'wait'>];
+    const action = POWER_FOR[end.job.action];
     state(action === 'reboot' ? 'rebooting' : 'powering off', `job ${end.job.id}: ${end.job.action}`);
     await options.power(action);
     return action;

@@ -3,6 +3,12 @@ import { uncompressSync } from 'lz4-napi';
 import { BlockEncoding, decodeBlockFrame, equalBytes, openBlock, type Manifest } from '@rackcast/wire';
 import type { BlockTarget } from './block-target.js';
 
+/** A byte range of the disk, e.g. the boot area {offset: 0, length: 1048576}. */
+export interface ByteRange {
+  readonly offset: number;
+  readonly length: number;
+}
+
 export interface PipelineOptions {
   readonly manifest: Manifest;
   readonly key: Uint8Array;
@@ -16,6 +22,11 @@ export interface PipelineOptions {
   /** The block did not authenticate or did not match its hash: it must be fetched again. */
   readonly onRejected: (block: number, reason: 'auth' | 'hash') => void;
   readonly onError: (err: unknown) => void;
+  /**
+   * Ranges written only by flushHeld(), after every other block (the boot area: partition
+   * tables and boot code), so an interrupted restore leaves a disk that does not look bootable.
+   */
+  readonly deferred?: readonly ByteRange[];
 }
 
 /**
@@ -33,6 +44,8 @@ export class BlockPipeline {
   readonly #pending = new Set<number>();
   #active = 0;
   #idle: (() => void)[] = [];
+  /** Verified bytes inside the deferred ranges, waiting for flushHeld(). */
+  #held: { offset: number; data: Buffer }[] = [];
 
   constructor(options: PipelineOptions) {
     this.#o = options;
@@ -97,9 +110,54 @@ export class BlockPipeline {
       this.#o.onRejected(index, 'hash');
       return;
     }
-    await this.#o.target.write(raw, block.offset);
+    await this.#write(raw, block.offset);
     this.#o.onWritten(index);
   }
+
+  /** Writes a verified block, keeping the parts inside deferred ranges back for flushHeld(). */
+  async #write(raw: Buffer, offset: number): Promise<void> {
+    let at = 0;
+    for (const [from, to] of splitByRanges(offset, raw.byteLength, this.#o.deferred ?? [])) {
+      if (from > at) await this.#o.target.write(raw.subarray(at, from), offset + at);
+      this.#held.push({ offset: offset + from, data: Buffer.from(raw.subarray(from, to)) });
+      at = to;
+    }
+    if (at < raw.byteLength) await this.#o.target.write(at === 0 ? raw : raw.subarray(at), offset + at);
+  }
+
+  /** Bytes held back for the deferred ranges. */
+  get heldBytes(): number {
+    return this.#held.reduce((sum, h) => sum + h.data.byteLength, 0);
+  }
+
+  /** Writes the held deferred bytes: call after every block is in (drain() first). */
+  async flushHeld(): Promise<void> {
+    const held = this.#held.sort((a, b) => a.offset - b.offset);
+    this.#held = [];
+    for (const h of held) await this.#o.target.write(h.data, h.offset);
+  }
+}
+
+/**
+ * The parts of [offset, offset+length) inside `ranges`, as [from, to) relative to `offset`,
+ * in ascending order and merged. Pure; exported for tests.
+ */
+export function splitByRanges(offset: number, length: number, ranges: readonly ByteRange[]): [number, number][] {
+  const parts: [number, number][] = [];
+  for (const r of [...ranges].sort((a, b) => a.offset - b.offset)) {
+    const from = Math.max(0, r.offset - offset);
+    const to = Math.min(length, r.offset + r.length - offset);
+    if (from >= to) continue;
+    const last = parts[parts.length - 1];
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else parts.push([from, to]);
+  }
+  return parts;
+}
+
+/** True if the block [offset, offset+length) overlaps any of `ranges`. */
+export function overlapsRanges(offset: number, length: number, ranges: readonly ByteRange[]): boolean {
+  return ranges.some((r) => r.offset < offset + length && offset < r.offset + r.length);
 }
 
 /** True if the target already holds block `index` (read back and hashed): resume after a restart. */

@@ -17,10 +17,11 @@ export interface BlockTarget {
 
 /**
  * Opens a target for writing. A regular file that does not exist is created (sparse) at
- * `needed` bytes; an existing file or a block device must already be at least `needed`
- * bytes, else RC_ERR_DISK_TOO_SMALL and nothing is written.
+ * `needed` bytes; an existing file or a block device must already be at least `minimum`
+ * bytes (default `needed`; a deploy passes the image's used end, since a target may be
+ * smaller than the source disk), else RC_ERR_DISK_TOO_SMALL and nothing is written.
  */
-export async function openBlockTarget(path: string, needed: number): Promise<BlockTarget> {
+export async function openBlockTarget(path: string, needed: number, minimum = needed): Promise<BlockTarget> {
   const info = await stat(path).catch(() => null);
   let handle: FileHandle;
   let size: number;
@@ -30,8 +31,8 @@ export async function openBlockTarget(path: string, needed: number): Promise<Blo
     size = needed;
   } else if (info.isFile() || info.isBlockDevice()) {
     size = info.isFile() ? info.size : await blockDeviceSize(info.rdev);
-    if (size < needed) {
-      throw new ReceiveError('RC_ERR_DISK_TOO_SMALL', `${path} has ${size} bytes but the image needs ${needed}; nothing was written`);
+    if (size < minimum) {
+      throw new ReceiveError('RC_ERR_DISK_TOO_SMALL', `${path} has ${size} bytes but the image needs ${minimum}; nothing was written`);
     }
     handle = await open(path, 'r+');
   } else {

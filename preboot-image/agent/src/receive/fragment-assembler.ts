@@ -25,6 +25,11 @@ export interface AssemblerOptions {
   /** Receives each completed sealed block. */
   readonly onComplete: (block: number, sealed: Buffer) => void;
   readonly onError: (err: unknown) => void;
+  /**
+   * Blocks never spilled to the target (they stay in memory whatever the budget): those over
+   * the deferred boot area, whose region must hold nothing but zeros until the end.
+   */
+  readonly keepInMemory?: (block: number) => boolean;
 }
 
 /**
@@ -134,7 +139,7 @@ export class FragmentAssembler {
   #spillOverBudget(keep: Assembly): void {
     for (const a of this.#open.values()) {
       if (this.#memoryBytes <= this.#o.memoryBudget) return;
-      if (a === keep || !a.buffer) continue;
+      if (a === keep || !a.buffer || this.#o.keepInMemory?.(a.block)) continue;
       const buffer = a.buffer;
       a.buffer = null;
       this.#memoryBytes -= a.sealedLength;

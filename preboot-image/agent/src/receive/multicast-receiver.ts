@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BlockSet, DatagramType, decodeDatagram, encodeNakReport, fragmentSizeFor, type Datagram, type Manifest, type ReceiverMessage, type ReceiverProgress,
 } from '@rackcast/wire';
-import { BlockPipeline, verifyOnTarget } from './block-pipeline.js';
+import { BlockPipeline, overlapsRanges, verifyOnTarget, type ByteRange } from './block-pipeline.js';
 import { openBlockTarget, type BlockTarget } from './block-target.js';
 import { FragmentAssembler } from './fragment-assembler.js';
 import { ReceiveError } from './receive-error.js';
@@ -26,11 +26,25 @@ export interface ReceiveOptions {
   /** Give up when nothing arrives for this long; default 10 minutes. */
   readonly idleTimeoutMs?: number;
   readonly onProgress?: (progress: ReceiveProgress) => void;
+  /**
+   * Disk ranges written last, after every other block (a deploy's boot area). Blocks over them
+   * are never spilled to the target; their bytes there are held in memory until the end.
+   */
+  readonly deferred?: readonly ByteRange[];
+  /**
+   * Smallest target accepted, in bytes; default the image's disk size. A deploy passes the
+   * image's used end: a target may be smaller than the source disk.
+   */
+  readonly minimumTargetBytes?: number;
 }
 
 /** Progress as reported to the server (4 Hz) and to a local caller. */
 export interface ReceiveProgress extends ReceiverProgress {
   readonly state: 'receiving' | 'backfill';
+  /** Blocks this run found verified on the target when it started (local callers only). */
+  readonly resumedBlocks: number;
+  /** Blocks this run received by multicast or backfill (local callers only). */
+  readonly fetchedBlocks: number;
 }
 
 /** What a finished receive did. */
@@ -96,6 +110,7 @@ export class MulticastReceiver {
   /** When this run started receiving, and what was already on the target then (for rate and ETA). */
   #startedAt = Date.now();
   #bytesAtStart = 0;
+  #resumedBlocks = 0;
 
   constructor(options: ReceiveOptions) {
     this.#o = options;
@@ -113,7 +128,7 @@ export class MulticastReceiver {
     this.#link.on('open', () => { if (this.#done) this.#newlyDone = [...this.#doneIndexes()]; });
     this.#link.connect();
     try {
-      this.#target = await openBlockTarget(this.#o.target, this.#manifest.diskSize);
+      this.#target = await openBlockTarget(this.#o.target, this.#manifest.diskSize, this.#o.minimumTargetBytes ?? this.#manifest.diskSize);
     } catch (err) {
       await this.#reportFailure(err);
       this.#link.close();
@@ -122,6 +137,7 @@ export class MulticastReceiver {
     const progress = setInterval(() => this.#sendProgress(), 250);
     try {
       const resumedBlocks = await this.#resume();
+      this.#resumedBlocks = resumedBlocks;
       this.#startedAt = Date.now();
       this.#bytesAtStart = this.#bytesDone;
       this.#setUp();
@@ -129,6 +145,8 @@ export class MulticastReceiver {
       else await this.#join();
       await this.#untilComplete();
       await this.#pipeline.drain();
+      // The deferred boot area goes last, once everything else is on the disk.
+      await this.#pipeline.flushHeld();
       await this.#target.sync();
       this.#sendProgress();
       this.#link.send(message({ type: 'done' }));
@@ -167,8 +185,9 @@ export class MulticastReceiver {
 
   #setUp(): void {
     const fragmentSize = fragmentSizeFor(this.#reg.datagramSize);
+    const deferred = this.#o.deferred ?? [];
     this.#pipeline = new BlockPipeline({
-      manifest: this.#manifest, key: this.#reg.key, sessionId: this.#o.session, target: this.#target, concurrency: 4, maxQueued: 16,
+      manifest: this.#manifest, key: this.#reg.key, sessionId: this.#o.session, target: this.#target, concurrency: 4, maxQueued: 16, deferred,
       onWritten: (b) => this.#written(b),
       onRejected: (b, why) => {
         if (why === 'auth') this.#c.authFailures++;
@@ -181,7 +200,16 @@ export class MulticastReceiver {
       manifest: this.#manifest, fragmentSize, target: this.#target, memoryBudget: this.#o.memoryBudget ?? 24 * 1024 * 1024,
       onComplete: (b, sealed) => this.#pipeline.push(b, sealed),
       onError: (err) => this.#fail(err),
+      keepInMemory: (b) => {
+        const entry = this.#manifest.blocks[b];
+        return entry !== undefined && overlapsRanges(entry.offset, entry.length, deferred);
+      },
     });
+  }
+
+  /** The session's manifest (known once run() has registered). */
+  get manifest(): Manifest {
+    return this.#manifest;
   }
 
   #written(block: number): void {
@@ -363,6 +391,7 @@ export class MulticastReceiver {
       state: this.#backfilling ? 'backfill' : 'receiving', blocksDone: this.#done.count, blocksTotal: this.#reg.blockCount,
       bytesDone: this.#bytesDone, bytesTotal: this.#reg.bytesTotal, rate: Math.round(rate), etaSeconds: rate > 0 ? Math.round(left / rate) : null,
       repairs: this.#c.repairs, authFailures: this.#c.authFailures, overruns: this.#c.overruns, lossRate: sent > 0 ? 1 - received / sent : 0,
+      resumedBlocks: this.#resumedBlocks, fetchedBlocks: this.#c.multicastBlocks + this.#c.backfillBlocks,
     };
   }
 
@@ -371,7 +400,8 @@ export class MulticastReceiver {
     const progress = this.#progress();
     this.#o.onProgress?.(progress);
     const completed = BlockSet.toRanges(this.#newlyDone);
-    if (this.#link.sendIfOpen(message({ type: 'progress', ...progress, completed }))) this.#newlyDone = [];
+    const { resumedBlocks: _resumed, fetchedBlocks: _fetched, ...reported } = progress;
+    if (this.#link.sendIfOpen(message({ type: 'progress', ...reported, completed }))) this.#newlyDone = [];
   }
 
   #result(resumedBlocks: number, started: number): ReceiveResult {
