@@ -65,10 +65,20 @@ export async function openBlockTarget(path: string, needed: number, minimum = ne
   };
 }
 
+/**
+ * Major and minor of a Linux device number, as glibc's gnu_dev_major/minor split it: minors of
+ * 256 and more (NVMe partitions, many loop devices) keep their high bits above bit 20.
+ */
+export function splitDeviceNumber(rdev: number): { major: number; minor: number } {
+  const dev = BigInt(rdev);
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & 0xffffff00n);
+  return { major: Number(major), minor: Number(minor) };
+}
+
 /** Size of a block device from sysfs (512-byte sectors); Node's stat reports 0 for devices. */
 async function blockDeviceSize(rdev: number): Promise<number> {
-  const major = Math.floor(rdev / 256);
-  const minor = rdev % 256;
+  const { major, minor } = splitDeviceNumber(rdev);
   const sectors = await readFile(`/sys/dev/block/${major}:${minor}/size`, 'utf8').catch(() => '0');
   return Number(sectors.trim()) * 512;
 }
