@@ -17,7 +17,7 @@ function boundary({ patterns = [], paths = [] }) {
 }
 
 const deepImport = { group: ['**/src/**', '@rackcast/*/src/**', '@rackcast/*/dist/**'], message: 'import a package through its public entry point, never its src/ or dist/' };
-const serverFolders = ['net', 'boot', 'store', 'session', 'api', 'machine', 'config', 'cli', 'deploy'];
+const serverFolders = ['net', 'boot', 'store', 'session', 'api', 'machine', 'config', 'cli', 'deploy', 'capture'];
 /** Other top-level folders of server/src may be reached only through their index.ts. */
 const crossFolderDeep = (self, allowed = []) => ({
   group: serverFolders.filter((f) => f !== self).map((f) => `**/${f}/**/*.js`)
@@ -75,6 +75,15 @@ export default tseslint.config(
   {
     files: ['preboot-image/agent/src/**/*.ts'],
     rules: boundary({ patterns: [deepImport, { group: ['@rackcast/server', '**/server/**'], message: 'the agent shares only wire/ with the server' }] }),
+  },
+  {
+    // The dashboard runs in the browser and talks to the server over HTTP and WebSocket only;
+    // its console is the page's log (warnings only).
+    files: ['server/ui/**/*.ts', 'server/ui/**/*.tsx'],
+    rules: {
+      ...boundary({ patterns: [{ group: ['@rackcast/*', '**/server/src/**', '../../src/**', 'node:*'], message: 'server/ui talks to the server over HTTP and WebSocket only (STYLE.md §3.2)' }] }),
+      'no-console': ['error', { allow: ['warn'] }],
+    },
   },
   {
     files: ['test/**/*.ts', 'scripts/**/*.ts'],

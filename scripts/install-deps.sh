@@ -35,6 +35,7 @@ PACKAGES=(
   syslinux        # syslinux --install: the golden test image's BIOS boot sector and ldlinux.sys (mtools, no mount)
   syslinux-common # gptmbr.bin: the golden test image's MBR boot code that finds its legacy-BIOS-bootable ESP
   syslinux-efi    # syslinux.efi + ldlinux.e64: the golden test image's UEFI loader (EFI/BOOT/BOOTX64.EFI)
+  chromium        # headless browser of the dashboard's browser tests and page-load benchmark (playwright-core drives it)
 )
 
 missing=()

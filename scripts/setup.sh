@@ -21,6 +21,13 @@ fi
 # The build is incremental: fast when nothing changed.
 npx --no-install tsc -b
 
+# The dashboard (server/ui, served at /): built when its build is missing or older than a source.
+ui=server/ui
+if [ ! -f $ui/dist/index.html ] || [ -n "$(find $ui/src $ui/index.html $ui/vite.config.ts $ui/tsconfig.json $ui/package.json -newer $ui/dist/index.html -print -quit)" ]; then
+  echo "building the dashboard" >&2
+  npm run --silent build -w $ui >&2
+fi
+
 # The preboot image machines boot (kernel + initramfs + agent), into var/preboot. Cached: it
 # says "up to date" and returns in seconds when nothing changed.
 node preboot-image/builder/dist/main.js >&2

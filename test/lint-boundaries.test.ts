@@ -24,6 +24,9 @@ const cases: readonly [string, string, boolean][] = [
   ['server/src/api/probe.ts', "import { x } from '../store/index.js';\nexport const f = x;\n", true],
   ['preboot-image/agent/src/probe.ts', "import { x } from '@rackcast/server';\nexport const f = x;\n", false],
   ['test/probe.ts', "import { x } from '../server/src/store/image-store.js';\nexport const f = x;\n", false],
+  ['server/ui/src/probe.ts', "import { x } from '../../src/store/index.js';\nexport const f = x;\n", false],
+  ['server/ui/src/probe.ts', "import { x } from '@rackcast/wire';\nexport const f = x;\n", false],
+  ['server/ui/src/probe.ts', "import { render } from 'preact';\nexport const f = render;\n", true],
 ];
 
 for (const [path, code, allowed] of cases) {

@@ -347,7 +347,7 @@ describe('retransmission, giving up, and the bound on transfers', () => {
     slowLines = captured.lines;
     slow = await startTftpServer({
       host: '127.0.0.1', port: 0, root, maxTransfers: 2,
-      timing: { initialRetransmitMs: 150, minRetransmitMs: 50, maxRetransmitMs: 300, retries: 3 },
+      timing: { initialRetransmitMs: 150, minRetransmitMs: 50, maxRetransmitMs: 300, retries: 3, oackRetransmitMs: 300 },
     }, captured.log);
   });
   after(() => slow?.close());
@@ -368,7 +368,7 @@ describe('retransmission, giving up, and the bound on transfers', () => {
     }
   });
 
-  test('a lost OACK is sent again; ACK 0 then starts the data', async () => {
+  test('an OACK the client does not answer is sent again (after oackRetransmitMs); ACK 0 then starts the data', async () => {
     const peer = await TftpPeer.open();
     try {
       peer.send({ opcode: TftpOpcode.ReadRequest, filename: 'boot.bin', mode: 'octet', options: [{ name: 'blksize', value: '1024' }] }, slow.address.port);

@@ -50,6 +50,15 @@ export const ERROR_SPECS = {
   RC_ERR_PLAN_DISK_TOO_SMALL: { status: 422 },
   RC_ERR_PLAN_DISK_AMBIGUOUS: { status: 422 },
   RC_ERR_PLAN_HOSTNAME: { status: 422 },
+  RC_ERR_CAPTURE_NOT_FOUND: { status: 404 },
+  RC_ERR_CAPTURE_BAD_TOKEN: { status: 401 },
+  RC_ERR_CAPTURE_CLOSED: { status: 409 },
+  RC_ERR_CAPTURE_BAD_OFFER: { status: 422 },
+  RC_ERR_CAPTURE_BASE_CHANGED: { status: 409, transient: true },
+  RC_ERR_CAPTURE_NOT_OFFERED: { status: 409, transient: true },
+  RC_ERR_CAPTURE_BLOCK_UNEXPECTED: { status: 409 },
+  RC_ERR_CAPTURE_BLOCK_MISMATCH: { status: 422 },
+  RC_ERR_CAPTURE_INCOMPLETE: { status: 409 },
   RC_ERR_INTERNAL: { status: 500 },
 } as const satisfies Record<string, ErrorSpec>;
 

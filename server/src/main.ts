@@ -6,11 +6,13 @@ import { resolveBootEndpoints, type BootEndpoints } from './boot/index.js';
 import { startBootServices } from './boot-services.js';
 import { loadConfig, type ConfigEnv, type RackcastConfig } from './config/index.js';
 import { DeployRegistry } from './deploy/index.js';
+import { DashboardFeed } from './dashboard/index.js';
 import { createLogger, type Logger } from './log.js';
 import { machineChannelHandler } from './machine-channel.js';
 import { MachineRegistry } from './machine/index.js';
 import { attachAgentChannel } from './net/agent-channel.js';
 import { startHttpServer } from './net/http-server.js';
+import { attachUiEvents } from './net/ui-events.js';
 import { DEFAULT_TIMERS, SessionRegistry, type SessionTimers } from './session/index.js';
 import { sessionChannelHandler } from './session-channel.js';
 import { ImageStore } from './store/index.js';
@@ -83,6 +85,8 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
     throw err;
   }
   const detachChannel = attachAgentChannel(http.server, sessionChannelHandler(sessions), log, machineChannelHandler(machines));
+  const dashboard = new DashboardFeed({ machines, sessions, deploys, store });
+  const detachDashboard = attachUiEvents(http.server, dashboard, log);
   await sessions.resume();
   const statePath = join(config.store.dir, SERVER_STATE_FILE);
   const state: ServerState = { pid: process.pid, url: http.url, startedAt: new Date().toISOString() };
@@ -102,6 +106,8 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
       await deploys.close();
       await machines.close();
       detachChannel();
+      detachDashboard();
+      dashboard.close();
       await http.close();
       await unlink(statePath).catch(() => undefined);
       await store.close();

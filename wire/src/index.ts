@@ -1,5 +1,6 @@
 /** @rackcast/wire: the package's only public surface. Pure codecs; no I/O. */
 export * from './manifest/index.js';
+export * from './capture/index.js';
 export * from './block/index.js';
 export * from './blockstream/index.js';
 export * from './tftp/index.js';

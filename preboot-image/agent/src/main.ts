@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { parseKernelCommandLine } from './agent-settings.js';
 import { AGENT_VERSION } from './agent-version.js';
+import { addCaptureCommand } from './capture/index.js';
 import { runBootCommand } from './control/index.js';
 import { MulticastReceiver, ReceiveError } from './receive/index.js';
 
@@ -58,6 +59,8 @@ program.command('receive')
     const result = await receiver.run();
     process.stdout.write(`${JSON.stringify({ result })}\n`);
   });
+
+addCaptureCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const own = (err as { code?: unknown } | null)?.code;

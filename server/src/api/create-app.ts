@@ -7,11 +7,13 @@ import type { ImageStore } from '../store/index.js';
 import { agentRouter } from './agent.js';
 import { deploysRouter } from './deploys.js';
 import { bootRouter, type BootRoutesOptions } from './boot.js';
+import { capturesRouter } from './captures.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { imagesRouter } from './images.js';
 import { machinesRouter } from './machines.js';
 import { sessionsRouter } from './sessions.js';
 import { storeRouter } from './store.js';
+import { uiRouter } from './ui.js';
 
 export interface AppDependencies {
   readonly store: ImageStore;
@@ -24,6 +26,8 @@ export interface AppDependencies {
   readonly log: Logger;
   /** Software version for the health answer, e.g. "0.1.0". */
   readonly version: string;
+  /** The dashboard's build served at `/`; default server/ui/dist. */
+  readonly uiDir?: string;
 }
 
 /** The HTTP application: the REST API under /api. Later: boot files, the web UI. */
@@ -36,12 +40,14 @@ export function createApp(deps: AppDependencies): Express {
   });
   app.use('/api/images', imagesRouter(deps.store));
   app.use('/api/store', storeRouter(deps.store));
+  app.use('/api/captures', capturesRouter(deps.store, deps.log));
   app.use('/api/sessions', sessionsRouter(deps.sessions, deps.deploys));
   if (deps.deploys) app.use('/api/deploys', deploysRouter(deps.deploys, deps.sessions));
   app.use('/api/machines', machinesRouter(deps.machines));
   app.use('/api/agent', agentRouter(deps.machines));
   app.use('/boot', bootRouter(deps.machines, deps.boot, deps.log));
   app.use('/api', notFound);
+  app.use(uiRouter(deps.uiDir));
   app.use(errorHandler(deps.log));
   return app;
 }

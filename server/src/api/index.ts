@@ -3,3 +3,4 @@ export type { AppDependencies } from './create-app.js';
 export type { BootRoutesOptions } from './boot.js';
 export type { ApiErrorBody } from './error-handler.js';
 export { parseBitRate } from './bit-rate.js';
+export { sessionSummary } from './sessions.js';

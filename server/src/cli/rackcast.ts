@@ -9,10 +9,12 @@ import { RACKCAST_VERSION } from '../version.js';
 import { formatBytes, formatTable } from './format.js';
 import { openStoreClient } from './open-store-client.js';
 import { progressLine } from './progress-line.js';
+import { addCaptureCommands } from './capture-commands.js';
 import { addDeployCommand } from './deploy-command.js';
 import { addMachineCommands } from './machine-commands.js';
 import { addSessionCommands } from './session-commands.js';
 import type { StoreClient } from './store-client.js';
+import type { VersionRecord } from '../store/index.js';
 
 /** Exit codes: 0 done, 1 refused or failed (message on stderr), 2 verify found damage. */
 const EXIT_FAILED = 1;
@@ -23,6 +25,18 @@ const program = new Command('rackcast')
   .version(RACKCAST_VERSION)
   .option('-c, --config <file>', 'config file merged over config/default.yaml')
   .showHelpAfterError();
+
+/** The captured machine's host name from a version's configuration; "-" for imports. */
+function capturedHost(config: VersionRecord['config']): string {
+  const host = config !== null && typeof config === 'object' && !Array.isArray(config) ? config['hostname'] : undefined;
+  return typeof host === 'string' && host !== '' ? host : '-';
+}
+
+/** "import golden.qcow2 qcow2", "capture 3 delta from 1 52:54:00:…". */
+function describeSource(s: VersionRecord['source']): string {
+  if (s.kind !== 'capture') return [s.kind, s.file, s.format].filter(Boolean).join(' ');
+  return ['capture', s.capture, s.offer, s.baseVersion !== undefined ? `from ${s.baseVersion}` : '', s.machine].filter((x) => x !== undefined && x !== '').join(' ');
+}
 
 function print(json: boolean, value: unknown, text: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
@@ -92,9 +106,9 @@ image.command('versions <name>')
   .option('--json', 'print as JSON')
   .action((name: string, opts: { json?: boolean }) => withStore(async (client) => {
     const versions = await client.listVersions(name);
-    print(opts.json ?? false, versions, () => formatTable(['VERSION', 'TIME', 'DISK', 'USED', 'BLOCKS', 'NEW', 'NEW STORED', 'SOURCE'],
+    print(opts.json ?? false, versions, () => formatTable(['VERSION', 'TIME', 'DISK', 'USED', 'BLOCKS', 'NEW', 'NEW STORED', 'HOST', 'SOURCE'],
       versions.map((v) => [String(v.version), v.createdAt, formatBytes(v.diskSize), formatBytes(v.usedBytes), String(v.blockCount),
-        formatBytes(v.newBytes), formatBytes(v.newStoredBytes), [v.source.kind, v.source.file, v.source.format].filter(Boolean).join(' ')])));
+        formatBytes(v.newBytes), formatBytes(v.newStoredBytes), capturedHost(v.config), describeSource(v.source)])));
   }));
 
 image.command('rm <image>')
@@ -131,6 +145,7 @@ store.command('gc')
 addSessionCommands(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env), async (work) => { await work(); });
 addMachineCommands(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env));
 addDeployCommand(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env));
+addCaptureCommands(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const json = process.argv.includes('--json');

@@ -84,6 +84,7 @@ export class MachineRegistry {
   #writes: Promise<void> = Promise.resolve();
   #closed = false;
   #listener: MachineListener | null = null;
+  readonly #watchers = new Set<(mac: string) => void>();
 
   private constructor(area: StateArea<MachineRecord>, options: MachineRegistryOptions) {
     this.#area = area;
@@ -106,6 +107,15 @@ export class MachineRegistry {
   /** Sets the one listener (the deploy registry, wired by main.ts). */
   listen(listener: MachineListener): void {
     this.#listener = listener;
+  }
+
+  /**
+   * Calls `onChange(mac)` after each change to a machine's record (the dashboard's live table;
+   * heartbeats that only move lastSeen are not changes). Returns the function that stops it.
+   */
+  watch(onChange: (mac: string) => void): () => void {
+    this.#watchers.add(onChange);
+    return () => this.#watchers.delete(onChange);
   }
 
   /** True once a machine has a record: it booted the agent here or a technician gave it a job (for DHCP). */
@@ -319,6 +329,7 @@ export class MachineRegistry {
     record.lastSeen = this.#iso();
     record.events.push({ at: record.lastSeen, event, detail });
     if (record.events.length > MAX_EVENTS) record.events.splice(0, record.events.length - MAX_EVENTS);
+    for (const watcher of this.#watchers) watcher(record.mac);
   }
 
   /** Writes a snapshot of the record after every earlier write (so the last change wins on disk). */

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
+import { UI_EVENTS_PATH } from './ui-events.js';
 
 /** What the channel needs from whoever owns sessions (declared here, implemented by api/). */
 export interface AgentChannelHandler {
@@ -65,7 +66,8 @@ export function attachAgentChannel(server: Server, handler: AgentChannelHandler,
       wss.handleUpgrade(req, socket, head, (ws) => open(ws, (c) => handler.accept(sessionId, token, c), SESSION_LIVENESS, { session: sessionId }, log));
     } else if (machines && url.pathname === MACHINE_CHANNEL_PATH) {
       wss.handleUpgrade(req, socket, head, (ws) => open(ws, (c) => machines.accept(token, c), MACHINE_LIVENESS, { channel: 'machine' }, log));
-    } else {
+    } else if (url.pathname !== UI_EVENTS_PATH) {
+      // The dashboard's socket has its own listener (ui-events.ts); every other path is unknown.
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     }
   };

@@ -55,6 +55,12 @@ export class BlockStore {
     this.#dirtyDirs.add(dir);
   }
 
+  /** Queues an existing block file for the next flush's fsync (a file adopted from an earlier, uncommitted writer). */
+  markUnsynced(hex: string): void {
+    this.#unsynced.add(this.pathOf(hex));
+    this.#dirtyDirs.add(join(this.#root, hex.slice(0, 2)));
+  }
+
   /** Makes every block written since the last flush durable: file data, then the renames. */
   async flush(): Promise<void> {
     const files = [...this.#unsynced];

@@ -11,6 +11,12 @@ export interface VersionSource {
   readonly format?: string;
   /** The version this one was composed from, if any. */
   readonly baseVersion?: number;
+  /** capture: the capture's id, e.g. 12. */
+  readonly capture?: number;
+  /** capture: the captured machine's MAC when the capture named one, e.g. "52:54:00:12:34:56". */
+  readonly machine?: string;
+  /** capture: how the agent offered the blocks ("full" manifest or "delta" against baseVersion). */
+  readonly offer?: 'full' | 'delta';
 }
 
 /** One image: a name with numbered versions. */

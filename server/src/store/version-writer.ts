@@ -1,5 +1,5 @@
 import type { Manifest } from '@rackcast/wire';
-import { compressBlock, hashBlock } from './block-codec.js';
+import { compressBlock, decompressBlock, hashBlock } from './block-codec.js';
 import type { ImageStore } from './image-store.js';
 import type { VersionMeta, VersionRecord } from './records.js';
 
@@ -44,6 +44,56 @@ export class VersionWriter {
     await this.#store.blocks.write(hex, frame);
     this.#written.set(hex, frame.byteLength);
     return { hash, hex, storedBytes: frame.byteLength };
+  }
+
+  /**
+   * True when the store has this block: committed by any version, or added by this writer.
+   * Either way this writer holds it from now on, so gc keeps it until commit or abort.
+   */
+  async holdBlock(hex: string): Promise<boolean> {
+    this.#hold(hex);
+    return this.#written.has(hex) || (await this.#store.index.refCount(hex)) > 0;
+  }
+
+  /** holdBlock for many blocks, with one batched index read. */
+  async holdBlocks(hexes: readonly string[]): Promise<boolean[]> {
+    for (const hex of hexes) this.#hold(hex);
+    const counts = await this.#store.index.refCounts(hexes);
+    return hexes.map((hex, i) => this.#written.has(hex) || (counts[i] ?? 0) > 0);
+  }
+
+  /**
+   * Stores a block that arrives already framed (a capture upload): the frame must decompress to
+   * bytes whose hash is `hash` (RC_ERR_STORE_BLOCK_DAMAGED otherwise, and nothing is written),
+   * then it is written as it came, without recompressing.
+   */
+  async addFrame(hash: Uint8Array, frame: Uint8Array): Promise<AddedBlock> {
+    const hex = Buffer.from(hash).toString('hex');
+    await decompressBlock(frame, hash, hex);
+    // Checked again after the await: a concurrent upload of the same block may have reserved it.
+    if ((await this.holdBlock(hex)) || this.#written.has(hex)) return { hash, hex, storedBytes: 0 };
+    this.#written.set(hex, 0);
+    await this.#store.blocks.write(hex, frame);
+    this.#written.set(hex, frame.byteLength);
+    return { hash, hex, storedBytes: frame.byteLength };
+  }
+
+  /**
+   * Takes over a block file an earlier writer left uncommitted (a capture whose server restarted
+   * mid-upload), after re-reading and verifying it; false when there is none or it is damaged.
+   * Dedup never trusts a file's existence alone: only a verified one counts.
+   */
+  async adoptStored(hash: Uint8Array): Promise<boolean> {
+    const hex = Buffer.from(hash).toString('hex');
+    const size = await this.#store.blocks.sizeOf(hex);
+    if (size === undefined) return false;
+    const ok = await this.#store.blocks.read(hash).then(() => true, () => false);
+    if (!ok) return false;
+    this.#hold(hex);
+    // Written again by no one: flush() at commit will not fsync it, so do it here.
+    this.#store.blocks.markUnsynced(hex);
+    this.#written.set(hex, size);
+    return true;
   }
 
   /** Makes the version visible; the manifest must name only blocks added or already stored. */

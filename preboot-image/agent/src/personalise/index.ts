@@ -5,3 +5,7 @@ export type { PersonaliseErrorCode } from './personalise-error.js';
 export type { BootEntryOutcome, UefiBootEntry } from './boot-entry.js';
 export type { NetworkFormat } from './network-config.js';
 export type { MachineIdAction } from './machine-id.js';
+export { Ext4Editor } from './ext4-editor.js';
+export { readImageState } from './image-state.js';
+export type { ImageState } from './image-state.js';
+export type { ImageFile, ImageNetwork } from './network-config.js';

@@ -102,6 +102,9 @@ export class MulticastReceiver {
   #spanBefore = 0;
   #lastReportedPass = 0;
   #newlyDone: number[] = [];
+  /** Written but not yet flushed to the target: not reported until a sync makes them durable. */
+  #unsynced: number[] = [];
+  #syncing: Promise<void> | null = null;
   #backfilling = false;
   #lastHeard = Date.now();
   #fatal: unknown = null;
@@ -125,7 +128,11 @@ export class MulticastReceiver {
     this.#link.on('message', (m) => this.#onServerMessage(m));
     // On every (re)connect the first progress carries every block done, so a server that
     // restarted rebuilds its journal of this receiver.
-    this.#link.on('open', () => { if (this.#done) this.#newlyDone = [...this.#doneIndexes()]; });
+    this.#link.on('open', () => {
+      if (!this.#done) return;
+      const unsynced = new Set(this.#unsynced);
+      this.#newlyDone = [...this.#doneIndexes()].filter((b) => !unsynced.has(b));
+    });
     this.#link.connect();
     try {
       this.#target = await openBlockTarget(this.#o.target, this.#manifest.diskSize, this.#o.minimumTargetBytes ?? this.#manifest.diskSize);
@@ -134,7 +141,7 @@ export class MulticastReceiver {
       this.#link.close();
       throw err;
     }
-    const progress = setInterval(() => this.#sendProgress(), 250);
+    const progress = setInterval(() => this.#syncThenReport(), 250);
     try {
       const resumedBlocks = await this.#resume();
       this.#resumedBlocks = resumedBlocks;
@@ -147,7 +154,9 @@ export class MulticastReceiver {
       await this.#pipeline.drain();
       // The deferred boot area goes last, once everything else is on the disk.
       await this.#pipeline.flushHeld();
+      await this.#syncing;
       await this.#target.sync();
+      this.#newlyDone.push(...this.#unsynced.splice(0));
       this.#sendProgress();
       this.#link.send(message({ type: 'done' }));
       await this.#link.settle(5000);
@@ -157,6 +166,7 @@ export class MulticastReceiver {
       throw err;
     } finally {
       clearInterval(progress);
+      await this.#syncing;
       this.#socket?.close();
       this.#link.close();
       await this.#target.close();
@@ -215,7 +225,7 @@ export class MulticastReceiver {
   #written(block: number): void {
     if (!this.#done.add(block)) return;
     this.#bytesDone += this.#manifest.blocks[block]?.length ?? 0;
-    this.#newlyDone.push(block);
+    this.#unsynced.push(block);
     if (this.#backfilling) this.#c.backfillBlocks++;
     else this.#c.multicastBlocks++;
     this.#wakeUp();
@@ -393,6 +403,22 @@ export class MulticastReceiver {
       repairs: this.#c.repairs, authFailures: this.#c.authFailures, overruns: this.#c.overruns, lossRate: sent > 0 ? 1 - received / sent : 0,
       resumedBlocks: this.#resumedBlocks, fetchedBlocks: this.#c.multicastBlocks + this.#c.backfillBlocks,
     };
+  }
+
+  /**
+   * Reports progress, after flushing newly written blocks to the target: the server's journal is
+   * what a machine that loses power or is reset trusts on its next try, so it may only list
+   * blocks that survive that (buffered writes in the page cache do not).
+   */
+  #syncThenReport(): void {
+    if (this.#syncing !== null) return;
+    const batch = this.#unsynced.splice(0);
+    this.#syncing = (batch.length > 0 ? this.#target.sync() : Promise.resolve())
+      .then(() => {
+        this.#newlyDone.push(...batch);
+        this.#sendProgress();
+      }, (err: unknown) => this.#fail(err))
+      .finally(() => { this.#syncing = null; });
   }
 
   #sendProgress(): void {

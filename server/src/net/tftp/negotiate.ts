@@ -12,7 +12,7 @@ export interface TransferLimits {
 export interface TransferPlan {
   readonly blockSize: number;
   readonly windowSize: number;
-  /** Retransmission interval the client asked for (RFC 2349), in seconds; null = the server's own. */
+  /** Retransmission interval the client asked for (RFC 2349), in seconds: the server waits no longer; null = not asked. */
   readonly timeoutSeconds: number | null;
   /** What the OACK says; empty = no OACK, the transfer starts with DATA 1 (RFC 2347). */
   readonly oack: readonly TftpOption[];
@@ -21,7 +21,7 @@ export interface TransferPlan {
 /**
  * Answers a request's options (already range-checked by parseTftpOptions). blksize and
  * windowsize may be granted smaller than asked (RFC 2348 §"Block Size Option", RFC 7440 §3);
- * timeout is echoed and then used as the fixed retransmission interval (RFC 2349); tsize is
+ * timeout is echoed and bounds the retransmission interval (RFC 2349; see TftpTransfer); tsize is
  * answered with the file's size when the server knows it as sent (not for netascii, like
  * tftpd-hpa), else left out. An option the server does not answer is simply not in the OACK.
  */

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RetransmitClock } from './retransmit-clock.js';
 
-const options = { initialMs: 1000, minMs: 50, maxMs: 5000, fixedMs: null };
+const options = { initialMs: 1000, minMs: 50, maxMs: 5000 };
 
 describe('RetransmitClock', () => {
   test('before any sample: the initial interval, doubled per timeout up to the ceiling', () => {
@@ -36,10 +36,11 @@ describe('RetransmitClock', () => {
     assert.equal(c.timeoutMs, 363);
   });
 
-  test('a negotiated timeout (RFC 2349) is a fixed interval', () => {
-    const c = new RetransmitClock({ ...options, fixedMs: 3000 });
+  test('the ceiling bounds the initial interval and the backoff', () => {
+    const c = new RetransmitClock({ ...options, initialMs: 1000, maxMs: 700 });
+    assert.equal(c.timeoutMs, 700);
     c.sample(0.1);
-    c.timedOut();
-    assert.equal(c.timeoutMs, 3000);
+    for (let i = 0; i < 10; i++) c.timedOut();
+    assert.equal(c.timeoutMs, 700);
   });
 });

@@ -3,10 +3,8 @@ export interface RetransmitClockOptions {
   readonly initialMs: number;
   /** Floor of the adaptive interval, ms. Example: 50 */
   readonly minMs: number;
-  /** Ceiling of the interval after backing off, ms. Example: 5000 */
+  /** Ceiling of the interval, also after backing off, ms. Example: 5000 */
   readonly maxMs: number;
-  /** A fixed interval (the client's RFC 2349 timeout option), ms; null = adaptive. */
-  readonly fixedMs: number | null;
 }
 
 /**
@@ -14,8 +12,7 @@ export interface RetransmitClockOptions {
  * doubled on every timeout until progress. tftpd-hpa waits a fixed 1 s, so each lost packet
  * costs a second; on a LAN the round trip is well under a millisecond, so an adaptive
  * interval recovers from loss far sooner. The caller follows Karn's rule: no samples from
- * windows that were retransmitted. With the client's timeout option the interval is fixed,
- * as RFC 2349 describes it.
+ * windows that were retransmitted.
  */
 export class RetransmitClock {
   readonly #options: RetransmitClockOptions;
@@ -30,7 +27,6 @@ export class RetransmitClock {
   /** The interval to wait now, whole ms. */
   get timeoutMs(): number {
     const o = this.#options;
-    if (o.fixedMs !== null) return o.fixedMs;
     const base = this.#srtt === null ? o.initialMs : Math.max(o.minMs, this.#srtt + Math.max(1, 4 * this.#rttvar));
     return Math.round(Math.min(o.maxMs, base * 2 ** this.#backoff));
   }

@@ -32,7 +32,7 @@ export interface TftpServerOptions {
   readonly timing?: Partial<TransferTiming>;
 }
 
-const DEFAULT_TIMING: TransferTiming = { initialRetransmitMs: 1000, minRetransmitMs: 50, maxRetransmitMs: 5000, retries: 10 };
+const DEFAULT_TIMING: TransferTiming = { initialRetransmitMs: 1000, minRetransmitMs: 50, maxRetransmitMs: 5000, retries: 10, oackRetransmitMs: 6000 };
 
 interface TransferEntry {
   /** The request as sent, to tell a retransmitted RRQ from a new one on the same port. */
@@ -219,6 +219,7 @@ export class TftpServer {
   #logResult(log: Logger, result: TransferResult, size: number, ms: number): void {
     const fields = { size, ms: Math.round(ms), blocksSent: result.blocksSent, timeouts: result.timeouts, staleAcks: result.staleAcks, detail: result.detail };
     if (result.outcome === 'complete') log.info(fields, 'tftp transfer complete');
+    else if (result.outcome === 'unconfirmed') log.info(fields, 'tftp transfer sent, last ack missing');
     else log.warn({ ...fields, outcome: result.outcome }, 'tftp transfer ended early');
   }
 }

@@ -4,7 +4,7 @@ import { TftpErrorCode, TftpOpcode, decodeTftpPacket, encodeTftpDataHeader, enco
 import type { Logger } from '../../log.js';
 import { BlockReader } from './block-reader.js';
 import type { TransferPlan } from './negotiate.js';
-import { RetransmitClock } from './retransmit-clock.js';
+import { RetransmitClock, type RetransmitClockOptions } from './retransmit-clock.js';
 import { SendWindow } from './send-window.js';
 import type { TftpClient, TftpFile } from './tftp-file.js';
 
@@ -18,6 +18,11 @@ export interface TransferTiming {
   readonly maxRetransmitMs: number;
   /** Timeouts in a row without progress before the transfer is given up. Example: 10 */
   readonly retries: number;
+  /**
+   * Wait before the server itself sends an unanswered OACK again, when the client did not
+   * negotiate a timeout, ms (see #oackWaitMs). Example: 6000
+   */
+  readonly oackRetransmitMs: number;
 }
 
 export interface TftpTransferOptions {
@@ -30,7 +35,11 @@ export interface TftpTransferOptions {
   readonly timing: TransferTiming;
 }
 
-export type TransferOutcome = 'complete' | 'timed out' | 'client error' | 'client gone' | 'failed' | 'aborted';
+/**
+ * `unconfirmed`: the last block went out but its ACK never came; the client usually has the
+ * whole file and simply exited (a client does not wait for the server after its last ACK).
+ */
+export type TransferOutcome = 'complete' | 'unconfirmed' | 'timed out' | 'client error' | 'client gone' | 'failed' | 'aborted';
 
 /** How a transfer ended, for the server's log line. */
 export interface TransferResult {
@@ -46,6 +55,18 @@ export interface TransferResult {
 }
 
 type Phase = 'oack' | 'data' | 'ended';
+
+/**
+ * NOTE: a timeout the client negotiated (RFC 2349, "seconds to wait before retransmitting")
+ * is answered in the OACK and then bounds the interval from above: the server never waits
+ * longer than agreed, but retransmits as soon as its round-trip estimate says a packet is
+ * lost. curl asks for 5 s; taken literally that costs 5 s per lost packet, and a client has to
+ * take a duplicate block in its stride anyway (RFC 1350 §2).
+ */
+function clockOptions(t: TransferTiming, timeoutSeconds: number | null): RetransmitClockOptions {
+  const ceiling = timeoutSeconds === null ? t.maxRetransmitMs : Math.min(t.maxRetransmitMs, timeoutSeconds * 1000);
+  return { initialMs: Math.min(t.initialRetransmitMs, ceiling), minMs: Math.min(t.minRetransmitMs, ceiling), maxMs: ceiling };
+}
 
 function bindAndConnect(socket: Socket, host: string, client: TftpClient): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -65,8 +86,9 @@ function bindAndConnect(socket: Socket, host: string, client: TftpClient): Promi
  * answer those with ERROR 5, which helps nobody on a boot network and costs a lookup per packet.
  *
  * OACK first when options were granted (RFC 2347), then windows of DATA (RFC 7440; a window
- * of 1 is RFC 1350's lock-step). A timeout resends the OACK or the whole current window; a
- * duplicate ACK never does (RFC 1123 §4.2.3.1). `retries` timeouts in a row end the transfer.
+ * of 1 is RFC 1350's lock-step). A timeout resends the whole current window (or, slowly, the
+ * OACK); a duplicate ACK never does (RFC 1123 §4.2.3.1). `retries` timeouts in a row end the
+ * transfer.
  */
 export class TftpTransfer {
   readonly finished: Promise<TransferResult>;
@@ -85,7 +107,6 @@ export class TftpTransfer {
   #timerMs = -1;
   #sentAt = 0;
   #sentLast = 0;
-  #highestSent = 0;
   #ambiguous = false;
   #retries = 0;
   #progressed = false;
@@ -101,16 +122,14 @@ export class TftpTransfer {
     this.#log = log;
     this.#window = new SendWindow(options.file.size, options.plan.blockSize, options.plan.windowSize);
     this.#reader = new BlockReader(options.file, options.plan.blockSize, options.plan.windowSize);
-    const t = options.timing;
-    const fixedMs = options.plan.timeoutSeconds === null ? null : options.plan.timeoutSeconds * 1000;
-    this.#clock = new RetransmitClock({ initialMs: t.initialRetransmitMs, minMs: t.minRetransmitMs, maxMs: t.maxRetransmitMs, fixedMs });
+    this.#clock = new RetransmitClock(clockOptions(options.timing, options.plan.timeoutSeconds));
     this.#phase = options.plan.oack.length > 0 ? 'oack' : 'data';
     this.finished = new Promise((resolve) => { this.#resolve = resolve; });
     socket.on('message', (msg) => this.#onMessage(msg));
     socket.on('error', (err: NodeJS.ErrnoException) => {
       // ICMP port unreachable on the connected socket: the client has gone (often it simply
       // exited after the last ACK, and our retransmission of the last block found no one).
-      this.#end(err.code === 'ECONNREFUSED' ? 'client gone' : 'failed', err.message);
+      this.#end(err.code === 'ECONNREFUSED' ? this.#silentEnd('client gone') : 'failed', err.message);
     });
   }
 
@@ -159,35 +178,69 @@ export class TftpTransfer {
     this.#arm();
   }
 
-  /** Sends blocks first..last of the window; `again` marks a retransmission (no RTT sample). */
+  /**
+   * Sends blocks first..last of the window; `again` marks a retransmission (no RTT sample).
+   * Blocks already in memory go out synchronously; the first one still being read from disk
+   * hands the rest of the window to #sendRest.
+   */
   #sendWindow(again: boolean): void {
     const generation = ++this.#generation;
     const first = this.#window.first;
     const last = this.#window.last;
-    this.#ambiguous = again || first <= this.#highestSent;
-    this.#sendBlocks(generation, first, last).catch((err: unknown) => this.#fail(err));
+    this.#ambiguous = again || first <= this.#window.highestSent;
+    for (let n = first; n <= last; n++) {
+      const data = this.#reader.block(n);
+      if (data instanceof Promise) {
+        this.#sendRest(generation, n, last, data).catch((err: unknown) => this.#fail(err));
+        return;
+      }
+      this.#sendBlock(n, data);
+    }
+    this.#windowSent(last);
   }
 
-  async #sendBlocks(generation: number, first: number, last: number): Promise<void> {
-    for (let n = first; n <= last; n++) {
-      let data = this.#reader.block(n);
+  async #sendRest(generation: number, from: number, last: number, pending: Promise<Uint8Array>): Promise<void> {
+    let data: Uint8Array | Promise<Uint8Array> = pending;
+    for (let n = from; n <= last; n++) {
+      if (n > from) data = this.#reader.block(n);
       if (data instanceof Promise) {
         data = await data;
         // An ACK or a timeout started another window while this one waited for the disk.
         if (generation !== this.#generation) return;
       }
-      this.#socket.send([encodeTftpDataHeader(n & 0xffff), data]);
-      this.#blocksSent++;
+      this.#sendBlock(n, data);
     }
-    this.#highestSent = Math.max(this.#highestSent, last);
+    this.#windowSent(last);
+  }
+
+  #sendBlock(n: number, data: Uint8Array): void {
+    this.#socket.send([encodeTftpDataHeader(n & 0xffff), data]);
+    this.#blocksSent++;
+  }
+
+  #windowSent(last: number): void {
+    this.#window.sent(last);
     this.#sentLast = last;
     this.#sentAt = performance.now();
     this.#arm();
   }
 
+  /**
+   * NOTE: an unanswered OACK is not resent at the adaptive interval. Either it was lost, and
+   * the client sends its RRQ again (every client does: tftp-hpa, atftp, curl, iPXE, EDK2), which
+   * resendFirst() answers at once; or the client's ACK 0 was lost, and it sends that again on
+   * its own timeout. A second OACK in the latter case makes atftp abort ("unexpected OACK"). So
+   * the server's own OACK retransmission is only the fallback, after the client's timeout (the
+   * one it negotiated, else a little over the usual 5 s) has had its chance.
+   */
+  #oackWaitMs(): number {
+    const negotiated = this.#plan.timeoutSeconds;
+    return negotiated === null ? this.#timing.oackRetransmitMs : negotiated * 1000 + 1000;
+  }
+
   #arm(): void {
     if (this.#phase === 'ended') return;
-    const ms = this.#clock.timeoutMs;
+    const ms = this.#phase === 'oack' ? this.#oackWaitMs() : this.#clock.timeoutMs;
     if (this.#timer !== null && this.#timerMs === ms) {
       this.#timer.refresh();
       return;
@@ -200,7 +253,7 @@ export class TftpTransfer {
   #onTimeout(): void {
     if (this.#phase === 'ended') return;
     if (++this.#retries > this.#timing.retries) {
-      this.#end('timed out', `no answer to ${this.#timing.retries} retransmissions`);
+      this.#end(this.#silentEnd('timed out'), `no answer to ${this.#timing.retries} retransmissions`);
       return;
     }
     this.#timeouts++;
@@ -208,8 +261,18 @@ export class TftpTransfer {
     this.#sendFirst(true);
   }
 
+  /** How a transfer whose client fell silent ended: `unconfirmed` once the last block was sent. */
+  #silentEnd(otherwise: TransferOutcome): TransferOutcome {
+    return this.#phase === 'data' && this.#window.highestSent === this.#window.lastBlock ? 'unconfirmed' : otherwise;
+  }
+
   #onMessage(msg: Buffer): void {
     if (this.#phase === 'ended') return;
+    // The hot path: an ACK is 4 bytes, one per window; read it without a decode.
+    if (msg.byteLength === 4 && msg[0] === 0 && msg[1] === TftpOpcode.Ack) {
+      this.#onAck(((msg[2] as number) << 8) | (msg[3] as number));
+      return;
+    }
     let packet;
     try {
       packet = decodeTftpPacket(msg);

@@ -1,0 +1,14 @@
+export { runCapture } from './run-capture.js';
+export type { CaptureOptions, CaptureResult } from './run-capture.js';
+export { CaptureError } from './capture-error.js';
+export type { CaptureErrorCode } from './capture-error.js';
+export { buildUsedMap, HEAD_AREA_BYTES } from './used-map.js';
+export type { UsedMap, UsedMapOptions } from './used-map.js';
+export { openCaptureSource } from './capture-source.js';
+export type { CaptureSource, SourceOptions } from './capture-source.js';
+export { planBlocks, mergeRanges, subtractRanges } from './block-plan.js';
+export type { PlannedBlock } from './block-plan.js';
+export { parseDomainMap } from './domain-map.js';
+export { parseDumpe2fs } from './ext-bitmap.js';
+export { hashDisk } from './hash-disk.js';
+export { addCaptureCommand } from './capture-command.js';

@@ -1,0 +1,201 @@
+/**
+ * What the dashboard reads of the server's answers and events: only the fields it shows. The
+ * UI shares no code with the server (it talks HTTP and WebSocket only), so these are declared
+ * here; the server's API table in the README and docs/dashboard.md describe the same shapes.
+ */
+
+export interface MachineEvent {
+  readonly at: string;
+  readonly event: string;
+  readonly detail: string;
+}
+
+/** One line of the machine table (events socket, `machines`). */
+export interface MachineRow {
+  readonly mac: string;
+  readonly state: string;
+  readonly online: boolean;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly model: string;
+  readonly serial: string;
+  readonly firmware: string;
+  readonly cpus: number;
+  readonly memoryBytes: number;
+  readonly disks: readonly number[];
+  readonly job: string;
+  readonly jobSession: number | null;
+  readonly lastEvent: MachineEvent | null;
+}
+
+export interface DiskProfile {
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly model: string;
+  readonly vendor: string;
+  readonly serial: string;
+  readonly wwn: string;
+  readonly transport: string;
+  readonly removable: boolean;
+  readonly rotational: boolean | null;
+}
+
+export interface NicProfile {
+  readonly name: string;
+  readonly mac: string;
+  readonly driver: string;
+  readonly speedMbps: number | null;
+  readonly operstate: string;
+  readonly addresses: readonly string[];
+}
+
+export interface MachineProfile {
+  readonly detectedAt: string;
+  readonly system: { readonly uuid: string; readonly serial: string; readonly vendor: string; readonly model: string; readonly assetTag: string };
+  readonly firmware: { readonly mode: string; readonly vendor: string; readonly version: string; readonly secureBoot: boolean | null };
+  readonly cpu: { readonly model: string; readonly architecture: string; readonly sockets: number; readonly cores: number; readonly threads: number };
+  readonly memory: { readonly totalBytes: number };
+  readonly disks: readonly DiskProfile[];
+  readonly nics: readonly NicProfile[];
+  readonly problems: readonly string[];
+}
+
+/** GET /api/machines/:mac → {machine}. */
+export interface MachineDetail {
+  readonly mac: string;
+  readonly state: string;
+  readonly online: boolean;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly profile: MachineProfile | null;
+  readonly profileAt: string | null;
+  readonly agentVersion: string | null;
+  readonly job: { readonly id: number; readonly action: string; readonly setAt: string; readonly deploy?: { readonly sessionId: number } };
+  readonly lastBoot: { readonly at: string; readonly platform: string; readonly buildarch: string } | null;
+  readonly events: readonly MachineEvent[];
+}
+
+export interface VersionView {
+  readonly image: string;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly blockSize: number;
+  readonly diskSize: number;
+  readonly blockCount: number;
+  readonly usedBytes: number;
+  readonly newBlocks: number;
+  readonly newBytes: number;
+  readonly newStoredBytes: number;
+  /** `machine` (a MAC) is set on versions captured from a machine. */
+  readonly source: { readonly kind: string; readonly file?: string; readonly format?: string; readonly baseVersion?: number; readonly machine?: string };
+}
+
+export interface ImageView {
+  readonly name: string;
+  readonly createdAt: string;
+  readonly versionCount: number;
+  readonly latest: VersionView | null;
+}
+
+export interface Failure {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface ReceiverView {
+  readonly id: string;
+  readonly state: string;
+  readonly straggler: boolean;
+  readonly failure: Failure | null;
+  readonly progress: { readonly bytesDone: number; readonly bytesTotal: number; readonly rate: number; readonly etaSeconds: number | null; readonly repairs: number } | null;
+  readonly registrations: number;
+}
+
+export interface MemberView {
+  readonly mac: string;
+  readonly index: number;
+  readonly hostname: string | null;
+  readonly state: string;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly rate: number;
+  readonly etaSeconds: number | null;
+  readonly repairs: number;
+  readonly failure: Failure | null;
+  readonly tries: readonly { readonly n: number; readonly resumedBlocks: number; readonly fetchedBlocks: number; readonly outcome: string | null }[];
+}
+
+export interface DeployView {
+  readonly mode: 'machines' | 'count';
+  readonly count: number;
+  readonly hostnamePattern: string;
+  readonly state: 'running' | 'complete';
+  readonly done: number;
+  readonly failed: number;
+  readonly open: number;
+  readonly members: readonly MemberView[];
+  readonly finishedAt: string | null;
+}
+
+export interface SessionView {
+  readonly id: number;
+  readonly image: string;
+  readonly version: number;
+  readonly blockCount: number;
+  readonly bytesTotal: number;
+  readonly group: string;
+  readonly port: number;
+  readonly rateBps: number;
+  readonly expect: number;
+  readonly createdAt: string;
+  readonly phase: string;
+  readonly pass: number;
+  readonly finishedAt: string | null;
+  readonly receivers: readonly ReceiverView[];
+  readonly deploy: DeployView | null;
+}
+
+export interface DiskIdentity {
+  readonly serial: string;
+  readonly wwn: string;
+  readonly sizeBytes: number;
+  readonly model: string;
+  readonly nameHint: string;
+}
+
+export interface DeployPlan {
+  readonly image: { readonly name: string; readonly version: number; readonly diskBytes: number; readonly usedEndBytes: number; readonly table: string };
+  readonly target: DiskIdentity;
+  readonly untouched: readonly DiskIdentity[];
+  readonly layout: { readonly resizePartition: number | null; readonly filesystem: string };
+  readonly personalise: { readonly rootPartition: number | null; readonly hostname: string; readonly uefiBootEntry: { readonly label: string } | null };
+}
+
+export interface FactPartition {
+  readonly number: number;
+  readonly startBytes: number;
+  readonly sizeBytes: number;
+  readonly filesystem: string;
+  readonly label: string;
+  readonly name: string;
+}
+
+export interface ImageFacts {
+  readonly name: string;
+  readonly version: number;
+  readonly diskBytes: number;
+  readonly usedEndBytes: number;
+  readonly table: string;
+  readonly partitions: readonly FactPartition[];
+  readonly notes: readonly string[];
+}
+
+export type PlanResult =
+  | { readonly ok: true; readonly plan: DeployPlan; readonly reasons: readonly string[] }
+  | { readonly ok: false; readonly refusal: Failure };
+
+/** POST /api/deploys with dryRun. */
+export interface DryRunAnswer {
+  readonly facts: ImageFacts;
+  readonly members: readonly { readonly mac: string; readonly index: number; readonly result: PlanResult | null; readonly note: string }[];
+}
