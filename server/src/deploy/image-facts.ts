@@ -47,6 +47,54 @@ export function usedEnd(manifest: Manifest): number {
   return manifest.blocks.reduce((end, b) => Math.max(end, b.offset + b.length), 0);
 }
 
+const SECTOR = 512;
+/** Backup GPT: 32 sectors of entries (128 × 128 bytes) and the header, at the disk's end (UEFI 2.10 §5.3.2). */
+const GPT_BACKUP_SECTORS = 33;
+
+/**
+ * The byte range of a GPT image's backup table (entries + header). From the primary header's
+ * AlternateLBA and entry count/size when they are sane, else the disk's last 33 sectors.
+ */
+export function gptBackupRange(head: Uint8Array, diskBytes: number): { start: number; end: number } {
+  const fallback = { start: Math.max(0, diskBytes - GPT_BACKUP_SECTORS * SECTOR), end: diskBytes };
+  const header = head.subarray(SECTOR, 2 * SECTOR);
+  if (header.byteLength < 92 || Buffer.from(header.subarray(0, 8)).toString('latin1') !== 'EFI PART') return fallback;
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  const alternate = Number(view.getBigUint64(32, true));
+  const entriesBytes = view.getUint32(80, true) * view.getUint32(84, true);
+  const end = (alternate + 1) * SECTOR;
+  if (alternate < 2 || end > diskBytes || entriesBytes === 0 || entriesBytes > 1024 * 1024) return fallback;
+  const start = end - SECTOR - Math.ceil(entriesBytes / SECTOR) * SECTOR;
+  return { start: Math.max(0, Math.min(start, fallback.start)), end: Math.max(end, fallback.end) };
+}
+
+/**
+ * The least a target must hold: the end of the last used block, where a GPT image's block that
+ * holds nothing but zeros and the backup GPT does not count. That block always ends the disk;
+ * counting it would make the used end the disk's size and refuse every smaller target, while the
+ * fit step rebuilds the backup at the target's own end anyway.
+ */
+export async function usedEndOf(store: Pick<ImageStore, 'readBlock'>, manifest: Manifest, table: 'gpt' | 'mbr' | 'none'): Promise<number> {
+  if (table !== 'gpt') return usedEnd(manifest);
+  const backup = gptBackupRange(manifest.partitionTable.head, manifest.diskSize);
+  let end = 0;
+  for (const b of manifest.blocks) {
+    if (b.offset + b.length <= end) continue;
+    if (b.offset + b.length > backup.start && (await onlyBackupGpt(store, b, backup))) continue;
+    end = b.offset + b.length;
+  }
+  return end;
+}
+
+/** True if the block's bytes outside the backup GPT range are all zero. */
+async function onlyBackupGpt(store: Pick<ImageStore, 'readBlock'>, block: Manifest['blocks'][number], backup: { start: number; end: number }): Promise<boolean> {
+  const data = await store.readBlock(block.hash);
+  const from = Math.max(0, backup.start - block.offset);
+  const to = Math.max(from, Math.min(data.byteLength, backup.end - block.offset));
+  const zero = (bytes: Uint8Array): boolean => bytes.every((x) => x === 0);
+  return zero(data.subarray(0, from)) && zero(data.subarray(to));
+}
+
 /** Bytes [offset, offset+length) of the version's disk, read through the store (zeros where no block is). */
 export async function readImageBytes(store: ImageStore, manifest: Manifest, offset: number, length: number): Promise<Uint8Array> {
   const out = new Uint8Array(length);
@@ -81,7 +129,7 @@ export async function readImageFacts(store: ImageStore, version: VersionRecord):
     partitions.push({ ...p, ...fs });
   }
   return {
-    name: version.image, version: version.version, diskBytes: manifest.diskSize, usedEndBytes: usedEnd(manifest),
+    name: version.image, version: version.version, diskBytes: manifest.diskSize, usedEndBytes: await usedEndOf(store, manifest, layout.table),
     table: layout.table, partitions, notes: layout.notes, sourceFirmware: sourceFirmware(version.profile),
   };
 }

@@ -139,6 +139,16 @@ describe('planRestore', () => {
     assert.equal(noName.ok ? null : noName.refusal.code, 'RC_ERR_PLAN_HOSTNAME');
   });
 
+  test('a GPT image used to 420 MiB: a 480 MiB disk is planned with root shrunk, a 400 MiB disk refused naming both sizes', () => {
+    const facts = { ...goldenFacts(), usedEndBytes: 420 * MIB };
+    const { plan, reasons } = planOf(planRestore(facts, machine([disk('vda', 480 * MIB)]), { hostname: 'h', nics: 'boot-dhcp' }));
+    assert.deepEqual([plan.target.sizeBytes, plan.image.usedEndBytes, plan.layout.resizePartition], [480 * MIB, 420 * MIB, 2]);
+    assert.ok(reasons.some((r) => /partition 2 .* shrinks by 32\.0 MiB/.test(r)));
+    const small = planRestore(facts, machine([disk('vda', 400 * MIB)]), { hostname: 'h', nics: 'boot-dhcp' });
+    assert.equal(small.ok ? null : small.refusal.code, 'RC_ERR_PLAN_DISK_TOO_SMALL');
+    assert.match(small.ok ? '' : small.refusal.message, /needs 440401920 bytes \(420\.0 MiB\) .* vda \(400\.0 MiB.* has 419430400/);
+  });
+
   test('an MBR image with a swap partition last: nothing is resized, the root is the largest ext4', () => {
     const facts: ImageFacts = {
       name: 'legacy', version: 3, diskBytes: GIB, usedEndBytes: 900 * MIB, table: 'mbr', notes: [], sourceFirmware: 'bios',

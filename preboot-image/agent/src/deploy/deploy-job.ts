@@ -61,7 +61,7 @@ export async function runDeployJob(o: DeployJobOptions): Promise<'done' | 'faile
     const received = await receive(o, (p) => stage('receiving', p));
     const total = received.progress;
     stage('verifying', { ...total, bytesDone: 0, blocksDone: 0, rate: 0, etaSeconds: null });
-    await verifyTarget(received.devicePath, received.receiver.manifest, (blocksDone, bytesDone) => stage('verifying', { ...total, blocksDone, bytesDone }));
+    await verifyTarget(received.devicePath, received.receiver.manifest, (blocksDone, bytesDone) => stage('verifying', { ...total, blocksDone, bytesDone }), received.receiver.clippedHashes);
     stage('fitting', total);
     await o.disks.fitTargetDisk(received.devicePath, o.spec.plan);
     stage('personalising', total);

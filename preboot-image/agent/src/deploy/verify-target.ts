@@ -17,14 +17,18 @@ const REPORT_EVERY = 16;
  * `blockdev --flushbufs`), so the reads come from the disk rather than from memory; a file
  * target (tests) reads through the page cache.
  */
-export async function verifyTarget(devicePath: string, manifest: Manifest, onProgress: (blocksDone: number, bytesDone: number) => void): Promise<void> {
+export async function verifyTarget(
+  devicePath: string, manifest: Manifest, onProgress: (blocksDone: number, bytesDone: number) => void,
+  /** For blocks past a smaller target's end: the hash of their part inside it (MulticastReceiver.clippedHashes). */
+  clippedHashes: ReadonlyMap<number, Uint8Array> = new Map(),
+): Promise<void> {
   const info = await stat(devicePath);
   if (info.isBlockDevice()) await run('blockdev', ['--flushbufs', devicePath], { timeout: 30_000 }).catch(() => undefined);
   const target = await openBlockTarget(devicePath, 0, 0);
   try {
     let bytes = 0;
     for (const block of manifest.blocks) {
-      if (!(await verifyOnTarget(target, manifest, block.index))) {
+      if (!(await verifyOnTarget(target, manifest, block.index, clippedHashes.get(block.index)))) {
         throw new DeployError('RC_ERR_DEPLOY_VERIFY', `block ${block.index} (bytes ${block.offset}..${block.offset + block.length}) reads back different from the image: the disk may be failing; replace it or deploy again`);
       }
       bytes += block.length;

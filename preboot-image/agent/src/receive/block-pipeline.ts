@@ -46,6 +46,7 @@ export class BlockPipeline {
   #idle: (() => void)[] = [];
   /** Verified bytes inside the deferred ranges, waiting for flushHeld(). */
   #held: { offset: number; data: Buffer }[] = [];
+  readonly #clipped = new Map<number, Uint8Array>();
 
   constructor(options: PipelineOptions) {
     this.#o = options;
@@ -110,8 +111,21 @@ export class BlockPipeline {
       this.#o.onRejected(index, 'hash');
       return;
     }
-    await this.#write(raw, block.offset);
+    // A block past a smaller target's end holds only the image's backup GPT there (the planner
+    // checked the used end): the part inside is written, the rest dropped; the fit step rebuilds
+    // the backup at the target's end. The inside part's hash is kept for the read-back verify.
+    const inside = Math.max(0, Math.min(raw.byteLength, this.#o.target.size - block.offset));
+    if (inside < raw.byteLength) {
+      raw = raw.subarray(0, inside);
+      this.#clipped.set(index, blake3(raw));
+    }
+    if (raw.byteLength > 0) await this.#write(raw, block.offset);
     this.#o.onWritten(index);
+  }
+
+  /** BLAKE3 of the part inside the target of each block that extends past its end (after the full block verified). */
+  get clippedHashes(): ReadonlyMap<number, Uint8Array> {
+    return this.#clipped;
   }
 
   /** Writes a verified block, keeping the parts inside deferred ranges back for flushHeld(). */
@@ -160,10 +174,21 @@ export function overlapsRanges(offset: number, length: number, ranges: readonly 
   return ranges.some((r) => r.offset < offset + length && offset < r.offset + r.length);
 }
 
-/** True if the target already holds block `index` (read back and hashed): resume after a restart. */
-export async function verifyOnTarget(target: BlockTarget, manifest: Manifest, index: number): Promise<boolean> {
+/**
+ * True if the target already holds block `index` (read back and hashed): resume after a restart.
+ * A block past the target's end cannot be checked against the manifest's hash (its bytes beyond
+ * the end are gone): false, unless `clippedHash` (the hash of its part inside the target, taken
+ * when it was written) is given and matches. On resume it is simply fetched again.
+ */
+export async function verifyOnTarget(target: BlockTarget, manifest: Manifest, index: number, clippedHash?: Uint8Array): Promise<boolean> {
   const block = manifest.blocks[index];
-  if (!block || block.offset + block.length > target.size) return false;
+  if (!block) return false;
+  if (block.offset + block.length > target.size) {
+    if (clippedHash === undefined) return false;
+    const inside = Math.max(0, target.size - block.offset);
+    const data = await target.read(block.offset, inside);
+    return data.byteLength === inside && equalBytes(blake3(data), clippedHash);
+  }
   const data = await target.read(block.offset, block.length);
   return data.byteLength === block.length && equalBytes(blake3(data), block.hash);
 }

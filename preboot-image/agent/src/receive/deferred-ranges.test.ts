@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -65,6 +65,39 @@ test('bytes over deferred ranges reach the disk only at flushHeld, after every o
     await target.sync();
     assert.ok((await readFile(path)).equals(Buffer.concat(raws)), 'after the flush the disk is the image');
     assert.equal(pipeline.heldBytes, 0);
+    await target.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a target smaller than the image: a block past its end is written up to the end only, and verifies by its inside hash', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'rackcast-clip-'));
+  try {
+    const { manifest, raws, sealed } = stream(6);
+    const path = join(dir, 'disk.img');
+    const size = 5 * BLOCK + 1536;
+    await writeFile(path, Buffer.alloc(size));
+    const target = await openBlockTarget(path, manifest.diskSize, size);
+    const written: number[] = [];
+    const pipeline = new BlockPipeline({
+      manifest, key: KEY, sessionId: SESSION, target, concurrency: 2, maxQueued: 16, deferred: [{ offset: 0, length: 512 }],
+      onWritten: (b) => written.push(b), onRejected: () => assert.fail('rejected'), onError: (err) => assert.fail(String(err)),
+    });
+    for (let i = 0; i < raws.length; i++) pipeline.push(i, sealed[i] as Buffer);
+    await pipeline.drain();
+    await pipeline.flushHeld();
+    await target.sync();
+    assert.deepEqual(written.sort(), [0, 1, 2, 3, 4, 5], 'the clipped block counts as written');
+    const disk = await readFile(path);
+    assert.equal(disk.byteLength, size, 'nothing is written past the end (a file target does not grow)');
+    assert.ok(disk.equals(Buffer.concat(raws).subarray(0, size)));
+    assert.deepEqual([...pipeline.clippedHashes.keys()], [5]);
+    const inside = pipeline.clippedHashes.get(5);
+    assert.equal(await verifyOnTarget(target, manifest, 5), false, 'without the inside hash (a resume) it is fetched again');
+    assert.equal(await verifyOnTarget(target, manifest, 5, inside), true);
+    await target.write(Buffer.from([disk[size - 1] === 0 ? 1 : 0]), size - 1);
+    assert.equal(await verifyOnTarget(target, manifest, 5, inside), false, 'a changed byte inside the target is caught');
     await target.close();
   } finally {
     await rm(dir, { recursive: true, force: true });

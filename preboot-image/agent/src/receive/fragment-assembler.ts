@@ -139,13 +139,19 @@ export class FragmentAssembler {
   #spillOverBudget(keep: Assembly): void {
     for (const a of this.#open.values()) {
       if (this.#memoryBytes <= this.#o.memoryBudget) return;
-      if (a === keep || !a.buffer || this.#o.keepInMemory?.(a.block)) continue;
+      if (a === keep || !a.buffer || this.#o.keepInMemory?.(a.block) || this.#pastTargetEnd(a.block)) continue;
       const buffer = a.buffer;
       a.buffer = null;
       this.#memoryBytes -= a.sealedLength;
       this.spilledBlocks++;
       this.#writeSpilled(a, buffer, 0);
     }
+  }
+
+  /** A block whose region ends past a smaller target's end: it has no room there to spill into. */
+  #pastTargetEnd(block: number): boolean {
+    const region = this.#o.manifest.blocks[block];
+    return region !== undefined && region.offset + region.length > this.#o.target.size;
   }
 
   /** Writes sealed bytes of a spilled block into its region; what lies past the region stays in memory. */

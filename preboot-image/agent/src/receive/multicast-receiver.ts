@@ -217,6 +217,11 @@ export class MulticastReceiver {
     });
   }
 
+  /** Hashes of the parts inside the target of blocks that extend past its end (see BlockPipeline). */
+  get clippedHashes(): ReadonlyMap<number, Uint8Array> {
+    return this.#pipeline?.clippedHashes ?? new Map();
+  }
+
   /** The session's manifest (known once run() has registered). */
   get manifest(): Manifest {
     return this.#manifest;
