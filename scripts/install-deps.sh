@@ -32,6 +32,7 @@ PACKAGES=(
   kea-admin       # perfdhcp: the DHCP load generator of scripts/bench/dhcp (no Kea server starts)
   dmidecode       # copied into the preboot image: the agent's hardware detection (SMBIOS tables)
   efibootmgr      # copied into the preboot image: the agent writes the clone's UEFI boot entries
+  partclone       # copied into the preboot image: used-block maps for capture (partclone.<fs> --domain)
   syslinux        # syslinux --install: the golden test image's BIOS boot sector and ldlinux.sys (mtools, no mount)
   syslinux-common # gptmbr.bin: the golden test image's MBR boot code that finds its legacy-BIOS-bootable ESP
   syslinux-efi    # syslinux.efi + ldlinux.e64: the golden test image's UEFI loader (EFI/BOOT/BOOTX64.EFI)

@@ -17,5 +17,5 @@ export type {
 } from './disk/index.js';
 export { personaliseClone, PersonaliseError } from './personalise/index.js';
 export type { PersonaliseOptions, PersonaliseResult, PersonaliseErrorCode, BootEntryOutcome, NetworkFormat, MachineIdAction } from './personalise/index.js';
-export { runCapture, CaptureError, buildUsedMap, openCaptureSource, planBlocks, parseDomainMap, parseDumpe2fs } from './capture/index.js';
+export { runCapture, CaptureError, buildUsedMap, openCaptureSource, planBlocks, hashDisk, parseDomainMap, parseDumpe2fs } from './capture/index.js';
 export type { CaptureOptions, CaptureResult, CaptureErrorCode, UsedMap, CaptureSource, PlannedBlock } from './capture/index.js';

@@ -22,7 +22,14 @@ export const AGENT_TOOLS: readonly ToolSpec[] = [
   { name: 'e2fsck', purpose: 'check ext file systems before and after resizing' },
   { name: 'resize2fs', purpose: 'grow ext file systems to the target disk' },
   { name: 'debugfs', purpose: "personalise the clone's root ext file system without mounting it" },
-  { name: 'efibootmgr', purpose: "the clone's UEFI boot entries" },
+  { name: 'efibootmgr', purpose: "the clone's UEFI boot entries; the source's, read at capture" },
+  { name: 'dumpe2fs', purpose: 'used blocks of ext file systems at capture when partclone cannot open them' },
+  { name: 'partclone.extfs', purpose: 'used-block map of ext2/3/4 at capture (--domain)', optional: true },
+  { name: 'partclone.fat', purpose: 'used-block map of FAT at capture (--domain)', optional: true },
+  { name: 'partclone.xfs', purpose: 'used-block map of XFS at capture (--domain)', optional: true },
+  { name: 'partclone.btrfs', purpose: 'used-block map of btrfs at capture (--domain)', optional: true },
+  { name: 'partclone.ntfs', purpose: 'used-block map of NTFS at capture (--domain)', optional: true },
+  { name: 'partclone.exfat', purpose: 'used-block map of exFAT at capture (--domain)', optional: true },
   { name: 'dmidecode', purpose: 'SMBIOS inventory (systeminformation; /sys/class/dmi is the fallback)', optional: true },
 ];
 

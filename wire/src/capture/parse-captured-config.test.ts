@@ -21,7 +21,7 @@ describe('parseCapturedConfig', () => {
     const extra = { ...sample(), secret: 'x' };
     assert.equal(Object.hasOwn(parseCapturedConfig(extra), 'secret'), false);
     const upper = sample();
-    (upper['interfaces'] as { mac: string }[])[1]!.mac = '52:54:00:AB:CD:EF';
+    (upper['interfaces'] as { mac: string }[]).splice(1, 1, { ...(SAMPLE_CAPTURED_CONFIG.interfaces[1] as object), mac: '52:54:00:AB:CD:EF' } as { mac: string });
     assert.equal(parseCapturedConfig(upper).interfaces[1]?.mac, '52:54:00:ab:cd:ef');
   });
 
@@ -38,10 +38,10 @@ describe('parseCapturedConfig', () => {
     assertRefused({ ...sample(), hostname: 'a\nb' }, 'RC_ERR_WIRE_INVALID', 'hostname');
     assertRefused({ ...sample(), firmwareMode: 'efi' }, 'RC_ERR_WIRE_INVALID', 'firmwareMode');
     const badAddress = sample();
-    (badAddress['interfaces'] as { addresses: string[] }[])[0]!.addresses = ['10.0.0.5/24', 'eth0'];
+    (badAddress['interfaces'] as { addresses: string[] }[]).splice(0, 1, { ...(SAMPLE_CAPTURED_CONFIG.interfaces[0] as object), addresses: ['10.0.0.5/24', 'eth0'] } as { addresses: string[] });
     assertRefused(badAddress, 'RC_ERR_WIRE_INVALID', 'interfaces[0].addresses[1]');
     const badMethod = sample();
-    (badMethod['filesystems'] as { method: string }[])[1]!.method = 'guess';
+    (badMethod['filesystems'] as { method: string }[]).splice(1, 1, { ...(SAMPLE_CAPTURED_CONFIG.filesystems[1] as object), method: 'guess' } as { method: string });
     assertRefused(badMethod, 'RC_ERR_WIRE_INVALID', 'filesystems[1].method');
     const badBoot = sample();
     (badBoot['bootEntries'] as { order: string[] }).order = ['3'];

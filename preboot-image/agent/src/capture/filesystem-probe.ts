@@ -55,7 +55,9 @@ export async function partcloneUsed(runner: ToolRunner, program: string, node: s
   const dir = await mkdtemp(join(tmpDir, 'rackcast-partclone-'));
   try {
     // -L: partclone logs to /var/log/partclone.log by default, which the preboot image lacks.
-    const args = ['-D', '-s', node, '-o', '-', '-L', join(dir, 'partclone.log'), `--offset_domain=${offset}`];
+    // -f 0: its progress thread otherwise sleeps out a 2 s refresh before partclone may exit
+    // (2.0 s → 0.05 s for the golden root; no busy loop: 0.04 s CPU for a 20 GiB ext4).
+    const args = ['-D', '-f', '0', '-s', node, '-o', '-', '-L', join(dir, 'partclone.log'), `--offset_domain=${offset}`];
     const run = await runner(program, args, { timeoutMs: MAP_TIMEOUT_MS });
     if (run.code !== 0) throw new Error(`${commandLine(program, args)} failed (exit ${String(run.code)}): ${toolOutputTail(run)}`);
     return parseDomainMap(run.stdout);

@@ -57,7 +57,8 @@ async function mapFilesystem(source: CaptureSource, region: Region, sig: Filesys
     return { method: 'zero-scan', used: [] };
   }
   const program = PARTCLONE_PROGRAMS[sig.type];
-  const node = region.partition === null ? null : source.partitionPath(region.partition);
+  // A file system on the whole disk starts at byte 0: partclone can open the disk itself.
+  const node = region.partition === null ? source.path : source.partitionPath(region.partition);
   if (program !== undefined && node !== null) {
     try {
       return { method: 'partclone', used: clip(await partcloneUsed(o.runner, program, node, region.offset, o.tmpDir)) };
@@ -75,11 +76,16 @@ async function mapFilesystem(source: CaptureSource, region: Region, sig: Filesys
   return { method: 'zero-scan', used: [] };
 }
 
-async function readTable(source: CaptureSource, runner: ToolRunner): Promise<CapturedPartitionTable | null> {
+async function readTable(source: CaptureSource, runner: ToolRunner, problems: string[]): Promise<CapturedPartitionTable | null> {
   const run = await runner('sfdisk', ['--json', source.path], { timeoutMs: 60_000 });
   // No table sfdisk understands: the disk is taken as one region (a bare file system, or unknown).
   if (run.code !== 0 || run.stdout.trim() === '') return null;
-  return parseSfdiskLayout(run.stdout, source.path);
+  try {
+    return parseSfdiskLayout(run.stdout, source.path);
+  } catch (err) {
+    problems.push(`${(err as Error).message.slice(0, 200)}: the disk is captured as one region`);
+    return null;
+  }
 }
 
 /** Data partitions (extended containers hold only EBRs, which the gap scan keeps), as byte regions. */
@@ -112,8 +118,8 @@ function tableAreas(table: CapturedPartitionTable | null, diskSize: number): Byt
  */
 export async function buildUsedMap(source: CaptureSource, o: UsedMapOptions): Promise<UsedMap> {
   const diskSize = source.sizeBytes;
-  const table = await readTable(source, o.runner);
   const problems: string[] = [];
+  const table = await readTable(source, o.runner, problems);
   const used: ByteRange[] = [...tableAreas(table, diskSize)];
   const scan: ByteRange[] = [];
   const filesystems: CapturedFilesystem[] = [];
