@@ -19,6 +19,7 @@ export const AGENT_TOOLS: readonly ToolSpec[] = [
   { name: 'lscpu', purpose: 'CPU inventory (systeminformation)' },
   { name: 'blkid', purpose: 'file system types and UUIDs' },
   { name: 'sfdisk', purpose: 'partition tables' },
+  { name: 'fallocate', purpose: 'zeroing what an image does not store (device-side WRITE ZEROES where the disk has it)' },
   { name: 'e2fsck', purpose: 'check ext file systems before and after resizing' },
   { name: 'resize2fs', purpose: 'grow ext file systems to the target disk' },
   { name: 'debugfs', purpose: "personalise the clone's root ext file system without mounting it" },

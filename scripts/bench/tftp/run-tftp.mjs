@@ -13,9 +13,12 @@
 // chunks with read-ahead) and "memory" (the whole file read at open), to measure that choice.
 //
 // Needs root and a build (npx tsc -b). Usage:
-//   node scripts/bench/tftp/run-tftp.mjs [--size 50] [--reps 3] [--phases clean,lossy,heavy]
+//   node scripts/bench/tftp/run-tftp.mjs [--size 50] [--reps 3] [--phases clean,lossy,heavy,parallel] [--report-only]
 //     --size MB of the main file; clean = no loss; lossy = the main file at 0.1 % loss each
-//     way; heavy = a 5 MB file at 1 % loss each way (the conditions of research/deps.md §2).
+//     way; heavy = a 5 MB file at 1 % loss each way (the conditions of research/deps.md §2);
+//     parallel = 8 clients at once, no loss (aggregate MB/s and the servers' peak RSS).
+//     Rows of the phases not run this time are kept from results/tftp.tsv, so one phase can be
+//     run again alone; --report-only rebuilds tftp.md from tftp.tsv.
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -40,8 +43,11 @@ const arg = (name, fallback) => {
 };
 const SIZE_MB = Number(arg('size', '50'));
 const REPS = Number(arg('reps', '3'));
-const PHASES = arg('phases', 'clean,lossy,heavy').split(',');
+const PHASES = argv.includes('--report-only') ? [] : arg('phases', 'clean,lossy,heavy,parallel').split(',');
+const TSV = join(repo, 'scripts/bench/results/tftp.tsv');
+const MD = join(repo, 'scripts/bench/results/tftp.md');
 const HEAVY_MB = 5;
+const PARALLEL = 8;
 const TRANSFER_CAP_MS = 30 * 60_000;
 
 // ------------------------------------------------------------------ what runs
@@ -122,7 +128,26 @@ async function startServer(lab, name, cmd, args, env) {
   return { name, child, lines };
 }
 
+// ------------------------------------------------------------------ earlier rows
+/** Rows of tftp.tsv from phases this run does not repeat. */
+async function keptRows() {
+  const text = await readFile(TSV, 'utf8').catch(() => '');
+  const [head, ...lines] = text.trim().split('\n');
+  if (!head) return [];
+  const keys = head.split('\t');
+  const numeric = new Set(['loss', 'seconds', 'mbps', 'bytes']);
+  return lines.map((line) => Object.fromEntries(line.split('\t').map((v, i) => {
+    const k = keys[i];
+    return [k, numeric.has(k) ? Number(v) : k === 'ok' ? v === 'true' : v];
+  }))).filter((r) => !PHASES.includes(r.phase));
+}
+
+const rows = await keptRows();
+const rss = {};
+if (PHASES.length > 0) await measureAll();
+
 // ------------------------------------------------------------------ main
+async function measureAll() {
 await assertLabNetAvailable();
 for (const tool of ['tftp', 'atftp', 'curl']) {
   try { execFileSync('which', [tool], { stdio: 'ignore' }); } catch { console.error(`${tool} missing: run scripts/install-deps.sh`); process.exit(1); }
@@ -140,8 +165,7 @@ const lab = await LabNet.create({ receivers: 1, tag: 'tftpbench' });
 const client = lab.receivers[0];
 const ip = lab.sender.ip;
 const PORTS = { stream: 69, memory: 70, 'tftpd-hpa': 71 };
-const rows = [];
-const rss = {};
+const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
 try {
   const rackcast = (wholeFileLimit, port) => [process.execPath, [join(here, 'rackcast-tftp.mjs'), JSON.stringify({ host: ip, port, root, ...(wholeFileLimit === undefined ? {} : { wholeFileLimit }) })]];
   const servers = [
@@ -151,12 +175,20 @@ try {
   ];
   const out = join(work, 'fetched.bin');
 
-  async function measure(phase, c, serverName, name, loss) {
-    await rm(out, { force: true });
-    const r = await run('ip', ['netns', 'exec', client.ns, ...clientCommand(c, ip, PORTS[serverName], name, out)], TRANSFER_CAP_MS);
-    const ok = r.code === 0 && existsSync(out) && (await sha256File(out)) === shas[name];
+  /** `parallel` clients fetch at once; the row's MB/s is their aggregate. */
+  async function measure(phase, c, serverName, name, loss, parallel = 1) {
+    const outs = Array.from({ length: parallel }, (_, i) => `${out}.${i}`);
+    await Promise.all(outs.map((o) => rm(o, { force: true })));
+    const started = globalThis.performance.now();
+    const results = await Promise.all(outs.map((o) => run('ip', ['netns', 'exec', client.ns, ...clientCommand(c, ip, PORTS[serverName], name, o)], TRANSFER_CAP_MS)));
+    const ms = globalThis.performance.now() - started;
+    const checks = await Promise.all(outs.map(async (o, i) => results[i].code === 0 && existsSync(o) && (await sha256File(o)) === shas[name]));
+    const ok = checks.every(Boolean);
+    const failed = results.find((r, i) => !checks[i]);
     const bytes = statSync(join(root, name)).size;
-    const row = { phase, case: c.label, server: serverName, file: name, loss, seconds: r.ms / 1000, mbps: ok ? bytes / (r.ms / 1000) / 1e6 : NaN, ok, load: loadavg()[0].toFixed(2), note: ok ? '' : (r.signal ? `killed after ${TRANSFER_CAP_MS / 60000} min` : r.stderr.trim().split('\n').pop()) };
+    const note = ok ? '' : failed?.signal ? `killed after ${TRANSFER_CAP_MS / 60000} min` : failed?.stderr.trim().split('\n').pop();
+    const label = parallel > 1 ? `${parallel} × ${c.label}` : c.label;
+    const row = { date, phase, case: label, server: serverName, file: name, bytes: bytes * parallel, loss, seconds: ms / 1000, mbps: ok ? (bytes * parallel) / (ms / 1000) / 1e6 : NaN, ok, load: loadavg()[0].toFixed(2), note };
     rows.push(row);
     console.log(`${phase.padEnd(6)} ${c.label.padEnd(34)} ${serverName.padEnd(10)} ${row.seconds.toFixed(2).padStart(8)} s ${ok ? `${row.mbps.toFixed(1).padStart(7)} MB/s` : `FAILED ${row.note}`}`);
   }
@@ -165,6 +197,7 @@ try {
     { phase: 'clean', file: mainName, loss: 0, reps: REPS, servers: ['stream', 'memory', 'tftpd-hpa'], cases: CASES },
     { phase: 'lossy', file: mainName, loss: 0.1, reps: 1, servers: ['stream', 'tftpd-hpa'], cases: CASES.filter((c) => c.lossy) },
     { phase: 'heavy', file: heavyName, loss: 1, reps: 1, servers: ['stream', 'tftpd-hpa'], cases: CASES.filter((c) => c.lossy) },
+    { phase: 'parallel', file: mainName, loss: 0, reps: 1, parallel: PARALLEL, servers: ['stream', 'memory', 'tftpd-hpa'], cases: CASES.filter((c) => c.label === 'atftp blksize 1468 windowsize 8') },
   ].filter((p) => PHASES.includes(p.phase));
   for (const p of phases) {
     await lab.setLoss(client, p.loss);
@@ -173,53 +206,67 @@ try {
       for (const c of p.cases) {
         // Rotate the order per repetition so neither server always runs first.
         const order = p.servers.map((_, i) => p.servers[(i + rep) % p.servers.length]);
-        for (const s of order) await measure(p.phase, c, s, p.file, p.loss);
+        for (const s of order) await measure(p.phase, c, s, p.file, p.loss, p.parallel);
       }
     }
-    if (p.phase === 'clean') for (const s of servers.filter((x) => x.name !== 'tftpd-hpa')) rss[s.name] = peakRssMb(s.child.pid);
+    // VmHWM only grows: after clean it is the peak of single transfers, after parallel of N at once.
+    if (p.phase === 'clean' || p.phase === 'parallel') {
+      for (const s of servers.filter((x) => x.name !== 'tftpd-hpa')) rss[`${s.name} after ${p.phase}`] = peakRssMb(s.child.pid);
+    }
   }
   await lab.setLoss(client, 0);
   await lab.setLoss(lab.sender, 0);
 } finally {
   await lab.destroy();
 }
+}
 
 // ------------------------------------------------------------------ report
-const tsv = [Object.keys(rows[0] ?? {}).join('\t'), ...rows.map((r) => Object.values(r).map((v) => (typeof v === 'number' ? v.toFixed(3) : String(v))).join('\t'))].join('\n');
-await writeFile(join(repo, 'scripts/bench/results/tftp.tsv'), `${tsv}\n`);
+const COLUMNS = ['date', 'phase', 'case', 'server', 'file', 'bytes', 'loss', 'seconds', 'mbps', 'ok', 'load', 'note'];
+const tsv = [COLUMNS.join('\t'), ...rows.map((r) => COLUMNS.map((k) => (typeof r[k] === 'number' ? (Number.isInteger(r[k]) ? String(r[k]) : r[k].toFixed(3)) : String(r[k] ?? ''))).join('\t'))].join('\n');
+if (PHASES.length > 0) await writeFile(TSV, `${tsv}\n`);
 
 function table(phase) {
   const inPhase = rows.filter((r) => r.phase === phase);
   if (inPhase.length === 0) return '';
   const servers = [...new Set(inPhase.map((r) => r.server))];
   const cases = [...new Set(inPhase.map((r) => r.case))];
-  const head = `| case | ${servers.map((s) => `${s === 'tftpd-hpa' ? s : `rackcast ${s}`} MB/s`).join(' | ')} | ${servers.filter((s) => s !== 'tftpd-hpa').map((s) => `${s} / tftpd-hpa`).join(' | ')} |`;
-  const lines = [head, `|${'---|'.repeat(1 + servers.length + servers.length - 1)}`];
+  const head = `| case | ${servers.map((s) => `${s === 'tftpd-hpa' ? s : `rackcast ${s}`} MB/s`).join(' | ')} | ${servers.filter((s) => s !== 'tftpd-hpa').map((s) => `${s} / tftpd-hpa`).join(' | ')} | seconds (${servers.join(' / ')}) |`;
+  const lines = [head, `|${'---|'.repeat(2 + servers.length + servers.length - 1)}`];
   for (const c of cases) {
     const cell = (s) => {
       const rs = inPhase.filter((r) => r.case === c && r.server === s);
       const failed = rs.filter((r) => !r.ok).length;
-      return { mbps: median(rs.filter((r) => r.ok).map((r) => r.mbps)), runs: rs.length, failed };
+      const ok = rs.filter((r) => r.ok);
+      // From bytes and seconds, not the rounded mbps column of tftp.tsv.
+      return { mbps: median(ok.map((r) => r.bytes / r.seconds / 1e6)), seconds: median(ok.map((r) => r.seconds)), runs: rs.length, failed };
     };
     const cells = servers.map(cell);
-    const fmt = (x) => (Number.isNaN(x.mbps) ? `failed ${x.failed}/${x.runs}` : `${x.mbps.toFixed(1)}${x.failed ? ` (${x.failed}/${x.runs} failed)` : ''}`);
+    const mbps = (x) => (x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
+    const fmt = (x) => (Number.isNaN(x.mbps) ? `failed ${x.failed}/${x.runs}` : `${mbps(x.mbps)}${x.failed ? ` (${x.failed}/${x.runs} failed)` : ''}`);
     const hpa = cells[servers.indexOf('tftpd-hpa')];
     const ratios = servers.filter((s) => s !== 'tftpd-hpa').map((s) => (hpa && !Number.isNaN(hpa.mbps) ? `${(cells[servers.indexOf(s)].mbps / hpa.mbps).toFixed(2)}×` : 'n/a'));
-    lines.push(`| ${c} | ${cells.map(fmt).join(' | ')} | ${ratios.join(' | ')} |`);
+    lines.push(`| ${c} | ${cells.map(fmt).join(' | ')} | ${ratios.join(' | ')} | ${cells.map((x) => (Number.isNaN(x.seconds) ? '-' : x.seconds.toFixed(2))).join(' / ')} |`);
   }
-  return lines.join('\n');
+  const dates = [...new Set(inPhase.map((r) => r.date))].join(', ');
+  const loads = inPhase.map((r) => Number(r.load));
+  return `${lines.join('\n')}\n\nRun ${dates}; load average ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} during the phase.`;
 }
 
-const report = { clean: table('clean'), lossy: table('lossy'), heavy: table('heavy') };
+const report = { clean: table('clean'), lossy: table('lossy'), heavy: table('heavy'), parallel: table('parallel') };
 console.log(`\n${Object.entries(report).filter(([, t]) => t).map(([p, t]) => `${p}\n${t}`).join('\n\n')}`);
-console.log(`\npeak RSS of the rackcast servers (MB): ${JSON.stringify(rss)}`);
-const template = await readFile(join(here, 'results-template.md'), 'utf8').catch(() => null);
-if (template !== null) {
-  const filled = template
-    .replace('{{date}}', new Date().toISOString().slice(0, 10))
-    .replace('{{size}}', String(SIZE_MB)).replace('{{reps}}', String(REPS))
-    .replace('{{clean}}', report.clean).replace('{{lossy}}', report.lossy).replace('{{heavy}}', report.heavy)
-    .replace('{{rss}}', Object.entries(rss).map(([k, v]) => `${k} ${v} MB`).join(', '))
-    .replace('{{node}}', process.version);
-  await writeFile(join(repo, 'scripts/bench/results/tftp.md'), filled);
-}
+// Peak RSS is only known for a run that measured the clean phase; otherwise keep the old line.
+const oldMd = await readFile(MD, 'utf8').catch(() => '');
+const rssLine = Object.keys(rss).length > 0
+  ? Object.entries(rss).map(([k, v]) => `${k} ${v} MB`).join(', ')
+  : (/Peak RSS of the Rackcast server processes: (.*)\.$/m.exec(oldMd)?.[1] ?? 'not measured');
+console.log(`\npeak RSS of the rackcast servers (MB): ${rssLine}`);
+const cleanReps = Math.max(0, ...rows.filter((r) => r.phase === 'clean').map((r) => rows.filter((x) => x.phase === 'clean' && x.case === r.case && x.server === r.server).length));
+const sizeMb = Math.round((rows.find((r) => r.phase === 'clean')?.bytes ?? SIZE_MB * 1024 * 1024) / 1024 / 1024);
+const template = await readFile(join(here, 'results-template.md'), 'utf8');
+const filled = template
+  .replaceAll('{{size}}', String(sizeMb)).replaceAll('{{reps}}', String(cleanReps))
+  .replace('{{clean}}', report.clean).replace('{{lossy}}', report.lossy).replace('{{heavy}}', report.heavy).replace('{{parallel}}', report.parallel)
+  .replace('{{rss}}', rssLine)
+  .replace('{{node}}', process.version);
+await writeFile(MD, filled);

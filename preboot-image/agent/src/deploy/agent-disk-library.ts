@@ -1,4 +1,4 @@
-import { bootArea, checkDiskSafety, findPlannedDisk, fitTargetDisk, wipeBootArea } from '../disk/index.js';
+import { bootArea, checkDiskSafety, findPlannedDisk, fitTargetDisk, wipeBootArea, zeroUnstoredRanges } from '../disk/index.js';
 import { personaliseClone } from '../personalise/index.js';
 import type { DiskLibrary } from './disk-library.js';
 
@@ -25,6 +25,10 @@ export function agentDiskLibrary(options: AgentDiskOptions): DiskLibrary {
     checkDiskSafety: (devicePath, plan, disks) => checkDiskSafety(devicePath, plan, { disks }),
     bootArea,
     wipeBootArea,
+    zeroUnstored: async (devicePath, blocks, limit) => {
+      const zeroed = await zeroUnstoredRanges(devicePath, blocks, limit);
+      options.say(`rackcast-agent: deploy: zeroed ${zeroed.ranges} ranges (${zeroed.bytes} bytes) the image does not store`);
+    },
     fitTargetDisk: async (devicePath, plan) => {
       await fitTargetDisk(devicePath, plan, log);
     },

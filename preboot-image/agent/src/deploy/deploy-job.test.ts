@@ -41,6 +41,7 @@ function library(calls: string[], refuse?: keyof DiskLibrary): DiskLibrary {
     checkDiskSafety: async () => step('checkDiskSafety'),
     bootArea: () => { step('bootArea'); return { deferred: [{ offset: 0, length: 2 ** 20 }] }; },
     wipeBootArea: async () => step('wipeBootArea'),
+    zeroUnstored: async () => step('zeroUnstored'),
     fitTargetDisk: async () => step('fitTargetDisk'),
     personaliseClone: async () => step('personaliseClone'),
   };

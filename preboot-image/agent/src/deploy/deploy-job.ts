@@ -33,6 +33,8 @@ interface Received {
   readonly devicePath: string;
   readonly progress: DeployProgress;
   readonly receiver: MulticastReceiver;
+  /** Size of the planned disk in bytes. */
+  readonly diskBytes: number;
 }
 
 function toProgress(p: ReceiveProgress): DeployProgress {
@@ -62,6 +64,8 @@ export async function runDeployJob(o: DeployJobOptions): Promise<'done' | 'faile
     const total = received.progress;
     stage('verifying', { ...total, bytesDone: 0, blocksDone: 0, rate: 0, etaSeconds: null });
     await verifyTarget(received.devicePath, received.receiver.manifest, (blocksDone, bytesDone) => stage('verifying', { ...total, blocksDone, bytesDone }), received.receiver.clippedHashes);
+    const manifest = received.receiver.manifest;
+    await o.disks.zeroUnstored(received.devicePath, manifest.blocks, Math.min(o.spec.plan.image.usedEndBytes, received.diskBytes));
     stage('fitting', total);
     await o.disks.fitTargetDisk(received.devicePath, o.spec.plan);
     stage('personalising', total);
@@ -101,5 +105,5 @@ async function receive(o: DeployJobOptions, onProgress: (p: DeployProgress) => v
     etaSeconds: 0, resumedBlocks: result.resumedBlocks, fetchedBlocks: result.multicastBlocks + result.backfillBlocks,
   };
   onProgress(done);
-  return { devicePath, progress: done, receiver };
+  return { devicePath, progress: done, receiver, diskBytes: disk.sizeBytes };
 }

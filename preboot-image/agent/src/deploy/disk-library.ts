@@ -22,6 +22,11 @@ export interface DiskLibrary {
   bootArea(plan: DeployPlan, targetSizeBytes: number): { readonly deferred: readonly ByteRange[] };
   /** Zeroes the boot area of the target (the first thing written). */
   wipeBootArea(devicePath: string, targetSizeBytes: number): Promise<void>;
+  /**
+   * Zeroes what the image does not store below `limit` (its all-zero blocks): a disk that held
+   * another system must read zeros there, as the source did.
+   */
+  zeroUnstored(devicePath: string, blocks: readonly { readonly offset: number; readonly length: number }[], limit: number): Promise<void>;
   /** Fits the restored layout to the disk: backup GPT to the end, the planned partition and filesystem grown. */
   fitTargetDisk(devicePath: string, plan: DeployPlan): Promise<void>;
   /** Hostname, NIC configuration, machine-id, host keys and boot entry of the clone. */

@@ -6,6 +6,8 @@ export type { DiskSafetyOptions } from './disk-safety.js';
 export { bootArea, bootWipeRanges, wipeBootArea, HEAD_BYTES, GPT_BACKUP_BYTES, TAIL_WIPE_BYTES } from './boot-area.js';
 export type { BootArea } from './boot-area.js';
 export type { ByteRange } from './zero-ranges.js';
+export { unstoredRanges, zeroUnstoredRanges } from './unstored-ranges.js';
+export type { StoredExtent } from './unstored-ranges.js';
 export { fitTargetDisk } from './fit-target-disk.js';
 export type { FitOptions } from './fit-target-disk.js';
 export type { FitResult, StepLog } from './fit-context.js';
