@@ -77,7 +77,7 @@ after(async () => {
 });
 
 describe('deploy onto a disk smaller than the image', () => {
-  test('480 MiB: restored, fitted to the disk\'s end, clean and personalised; 300 MiB: refused by the planner with both sizes', async () => {
+  test('480 MiB: restored, fitted to the disk\'s end, clean and personalised (static address); 300 MiB: refused by the planner with both sizes', async () => {
     const env = { RACKCAST_STORE_DIR: server.config.store.dir, PATH: ENV.PATH };
     const [fits, short] = await Promise.all([
       fakeMachine(work.path, { mac: MACS[0], diskBytes: 480 * MIB, serial: 'disk-s1' }),
@@ -87,7 +87,7 @@ describe('deploy onto a disk smaller than the image', () => {
     const a2 = await bootAgent(short, 's2');
     await Promise.all([a1.waitFor(/^rackcast-agent: waiting: /, 60_000), a2.waitFor(/^rackcast-agent: waiting: /, 60_000)]);
 
-    const created = parseJson<{ session: SessionJson }>(await runCli(['deploy', 'golden', '--machines', MACS.join(','), '--hostname-pattern', 'small-{n}', '--rate', '200mbit', '--json'], env));
+    const created = parseJson<{ session: SessionJson }>(await runCli(['deploy', 'golden', '--machines', MACS.join(','), '--hostname-pattern', 'small-{n}', '--rate', '200mbit', '--static', '10.0.9.21/24', '--gateway', '10.0.9.1', '--dns', '10.0.9.2', '--json'], env));
     const id = created.session.id;
     await a1.waitFor(/^rackcast-agent: power: reboot \(dry run\)$/, DEPLOY_TIMEOUT);
     assert.equal(await a1.exited, 0);
@@ -116,6 +116,11 @@ describe('deploy onto a disk smaller than the image', () => {
     await run('e2fsck', ['-fn', rootFs], { env: ENV });
     const hostname = (await run('debugfs', ['-R', 'cat /etc/hostname', rootFs], { env: ENV })).stdout.trim();
     assert.equal(hostname, 'small-1');
+    // --static: the first machine's boot NIC gets the first address, written for what the image uses (ifupdown).
+    assert.deepEqual(plan.personalise.nics, [{ mac: MACS[0], mode: 'static', address: '10.0.9.21/24', gateway: '10.0.9.1', dns: ['10.0.9.2'] }]);
+    const interfaces = (await run('debugfs', ['-R', 'cat /etc/network/interfaces', rootFs], { env: ENV })).stdout;
+    assert.match(interfaces, /inet static\s+address 10\.0\.9\.21\/24/, interfaces);
+    assert.match(interfaces, /gateway 10\.0\.9\.1/, interfaces);
     assert.equal(done?.hostname, 'small-1');
   });
 });

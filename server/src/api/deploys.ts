@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { DeployRegistry } from '../deploy/index.js';
+import { parseCidr, type DeployRegistry } from '../deploy/index.js';
 import { normaliseMac } from '../machine/index.js';
 import type { SessionRegistry } from '../session/index.js';
 import { parseImageRef, parseTimeSelector } from '../store/index.js';
@@ -16,6 +16,11 @@ const DeployBody = z.object({
   rate: z.union([z.string(), z.number()]).optional(),
   hostnamePattern: z.string().min(1).max(253).optional(),
   nics: z.enum(['boot-dhcp', 'all-dhcp']).optional(),
+  static: z.object({
+    first: z.string().refine((v) => parseCidr(v) !== null, 'must be an IPv4 address with prefix length, e.g. 10.0.1.21/24'),
+    gateway: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address').optional(),
+    dns: z.array(z.string().regex(/^[0-9a-fA-F.:]{2,45}$/, 'must be an IP address')).max(4).optional(),
+  }).strict().optional(),
   dryRun: z.boolean().optional(),
 }).strict();
 
@@ -33,6 +38,7 @@ export function deploysRouter(deploys: DeployRegistry, sessions: SessionRegistry
       ...(body.machines ? { machines: body.machines.map(normaliseMac) } : {}), ...(body.count !== undefined ? { count: body.count } : {}),
       ...(body.rate !== undefined ? { rateBps: parseBitRate(body.rate) } : {}),
       ...(body.hostnamePattern ? { hostnamePattern: body.hostnamePattern } : {}), ...(body.nics ? { nics: body.nics } : {}),
+      ...(body.static ? { staticAddress: { first: body.static.first, gateway: body.static.gateway ?? '', dns: body.static.dns ?? [] } } : {}),
     };
     if (body.dryRun) {
       res.json({ dryRun: true, ...(await deploys.dryRun(request)) });

@@ -14,6 +14,9 @@ interface DeployOptions {
   rate?: string;
   hostnamePattern?: string;
   nics?: string;
+  static?: string;
+  gateway?: string;
+  dns?: string;
   dryRun?: boolean;
   watch?: boolean;
   json?: boolean;
@@ -76,6 +79,9 @@ export function addDeployCommand(program: Command, loadConfig: () => Readonly<Ra
     .option('--rate <rate>', 'stream rate, e.g. 950mbit (default: config multicast.rate)')
     .option('--hostname-pattern <pattern>', 'clone host names: {n} (1-based index), {mac}, {serial}, {image}; default {image}-{n}')
     .option('--nics <policy>', 'boot-dhcp (DHCP on the NIC it booted from; default) or all-dhcp')
+    .option('--static <cidr>', 'static address on each clone\'s boot NIC instead of DHCP: the first machine\'s, e.g. 10.0.1.21/24; machine n gets the n-th')
+    .option('--gateway <ip>', 'with --static: the default gateway')
+    .option('--dns <ips>', 'with --static: comma-separated DNS servers')
     .option('--dry-run', 'print the plans and change nothing')
     .option('--watch', 'then follow it like `session watch` until every machine is done or failed')
     .option('--json', 'print the API answer as JSON')
@@ -85,7 +91,9 @@ export function addDeployCommand(program: Command, loadConfig: () => Readonly<Ra
         image, ...(o.machines ? { machines: o.machines.split(',').map((m) => m.trim()).filter(Boolean) } : {}), ...(o.count !== undefined ? { count: o.count } : {}),
         ...(o.at ? { at: o.at } : {}), ...(o.rate ? { rate: o.rate } : {}), ...(o.hostnamePattern ? { hostnamePattern: o.hostnamePattern } : {}),
         ...(o.nics ? { nics: o.nics } : {}), ...(o.dryRun ? { dryRun: true } : {}),
+        ...(o.static ? { static: { first: o.static, ...(o.gateway ? { gateway: o.gateway } : {}), ...(o.dns ? { dns: o.dns.split(',').map((d) => d.trim()).filter(Boolean) } : {}) } } : {}),
       };
+      if (!o.static && (o.gateway || o.dns)) throw new RackcastError('RC_ERR_BAD_REQUEST', '--gateway and --dns go with --static <first-address/prefix>');
       const api = await connectServer(loadConfig());
       if (o.dryRun) {
         const answer = await api.call<DryRunAnswer>('POST', '/api/deploys', body);

@@ -1,5 +1,6 @@
 import type { DeployFailure, DeployPlan, DeployProgress, DeployStage } from '@rackcast/wire';
 import type { NicPolicy } from './plan-restore.js';
+import type { StaticAddressing } from './static-address.js';
 
 /** Where a member is: waiting for its machine to boot the agent, then the agent's stages. */
 export type MemberState = 'waiting-for-boot' | DeployStage;
@@ -47,6 +48,8 @@ export interface DeployRecord {
   readonly count: number;
   readonly hostnamePattern: string;
   readonly nics: NicPolicy;
+  /** Static addresses for the members' boot NICs; absent or null: DHCP. */
+  readonly staticAddress?: StaticAddressing | null;
   /** Receiver tokens of the session, one per member slot (member index - 1): secrets, never shown. */
   readonly tokens: readonly string[];
   members: MemberRecord[];

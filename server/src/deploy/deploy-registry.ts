@@ -6,6 +6,7 @@ import type { MachineListener, MachineRegistry } from '../machine/index.js';
 import type { CreateSessionRequest } from '../session/index.js';
 import type { ImageStore, StateArea, VersionSelector } from '../store/index.js';
 import { deployView, isFinished, type DeployRecord, type DeployView, type MemberRecord } from './deploy-record.js';
+import type { StaticAddressing } from './static-address.js';
 import { DEFAULT_HOSTNAME_PATTERN, checkHostnamePattern, expandHostname } from './hostname-pattern.js';
 import { readImageFacts, type ImageFacts } from './image-facts.js';
 import { applyStatus, failMember, newMember, startTry } from './member-status.js';
@@ -23,6 +24,7 @@ export interface DeployRequest {
   /** e.g. "rack1-{n}"; default "{image}-{n}". */
   readonly hostnamePattern?: string;
   readonly nics?: NicPolicy;
+  readonly staticAddress?: StaticAddressing | null;
 }
 
 /** What a deploy needs of the stream sessions (the SessionRegistry; a fake in unit tests). */
@@ -106,7 +108,7 @@ export class DeployRegistry extends EventEmitter<{ update: [number] }> implement
       const profile = this.#machines.profileOf(mac);
       if (profile === null) return { mac, index: i + 1, result: null, note: 'no profile yet: planned when it boots the agent' };
       const hostname = expandHostname(pattern, { n: i + 1, mac, serial: profile.system.serial, image: facts.name });
-      return { mac, index: i + 1, result: planRestore(facts, { mac, profile }, { hostname, nics: request.nics ?? 'boot-dhcp' }), note: '' };
+      return { mac, index: i + 1, result: planRestore(facts, { mac, profile }, { hostname, nics: request.nics ?? 'boot-dhcp', staticAddress: request.staticAddress ?? null, memberIndex: i + 1 }), note: '' };
     });
     return { facts, members };
   }
@@ -121,7 +123,7 @@ export class DeployRegistry extends EventEmitter<{ update: [number] }> implement
     const at = new Date().toISOString();
     const record: DeployRecord = {
       sessionId: session.record.id, image: facts.name, version: facts.version, createdAt: at, mode: request.machines ? 'machines' : 'count', count,
-      hostnamePattern: pattern, nics: request.nics ?? 'boot-dhcp', tokens, members: (request.machines ?? []).map((mac, i) => newMember(mac, i + 1, at)), finishedAt: null,
+      hostnamePattern: pattern, nics: request.nics ?? 'boot-dhcp', staticAddress: request.staticAddress ?? null, tokens, members: (request.machines ?? []).map((mac, i) => newMember(mac, i + 1, at)), finishedAt: null,
     };
     this.#deploys.set(record.sessionId, record);
     this.#facts.set(record.sessionId, facts);
@@ -223,7 +225,7 @@ export class DeployRegistry extends EventEmitter<{ update: [number] }> implement
     }
     const facts = await this.#factsOf(record);
     const hostname = expandHostname(record.hostnamePattern, { n: member.index, mac: member.mac, serial: profile.system.serial, image: record.image });
-    const result = planRestore(facts, { mac: member.mac, profile }, { hostname, nics: record.nics });
+    const result = planRestore(facts, { mac: member.mac, profile }, { hostname, nics: record.nics, staticAddress: record.staticAddress ?? null, memberIndex: member.index });
     member.hostname = hostname;
     if (!result.ok) {
       failMember(member, result.refusal, at);

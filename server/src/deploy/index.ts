@@ -6,3 +6,5 @@ export type { PlanResult, PlanRefusal, PlanOptions, NicPolicy } from './plan-res
 export { readImageFacts } from './image-facts.js';
 export type { ImageFacts, FactPartition } from './image-facts.js';
 export { expandHostname, checkHostnamePattern, DEFAULT_HOSTNAME_PATTERN } from './hostname-pattern.js';
+export { memberAddress, parseCidr } from './static-address.js';
+export type { StaticAddressing } from './static-address.js';

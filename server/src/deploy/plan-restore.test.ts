@@ -6,6 +6,7 @@ import { readExtSuperblock, type FactPartition, type ImageFacts } from './image-
 import { ESP_TYPE, LINUX_TYPE, ext4Superblock, gptBytes } from './gpt-fixture.js';
 import { readPartitionLayout } from './partition-layout.js';
 import { planRestore, type PlanResult } from './plan-restore.js';
+import { memberAddress, parseCidr } from './static-address.js';
 
 /*
  * The planner on made-up machines and on partition tables built byte by byte here: a GPT like
@@ -109,6 +110,31 @@ describe('planRestore', () => {
     assert.deepEqual(plan.personalise.uefiBootEntry, { label: 'web-07', partition: 1, loader: '\\EFI\\BOOT\\BOOTX64.EFI' });
     assert.deepEqual(plan.personalise.nics.map((n) => n.mac), ['52:54:00:aa:00:01', '52:54:00:aa:00:02']);
     assert.deepEqual(plan.layout, { resizePartition: null, filesystem: 'none' }, 'same size: nothing to fit');
+  });
+
+  test('static addressing: member n gets the n-th address on its boot NIC, other NICs DHCP; a pool too small is refused', () => {
+    const staticAddress = { first: '10.0.1.21/24', gateway: '10.0.1.1', dns: ['10.0.1.2'] };
+    const { plan, reasons } = planOf(planRestore(goldenFacts(), machine([disk('vda', 2 * GIB)]), { hostname: 'rack1-3', nics: 'all-dhcp', staticAddress, memberIndex: 3 }));
+    assert.deepEqual(plan.personalise.nics, [
+      { mac: '52:54:00:aa:00:01', mode: 'static', address: '10.0.1.23/24', gateway: '10.0.1.1', dns: ['10.0.1.2'] },
+      { mac: '52:54:00:aa:00:02', mode: 'dhcp', address: '', gateway: '', dns: [] },
+    ]);
+    assert.match(reasons.join('\n'), /static address 10\.0\.1\.23\/24 on the boot NIC/);
+    assert.doesNotThrow(() => parseDeployPlan(JSON.parse(JSON.stringify(plan))), 'the plan passes the wire check');
+    const refused = planRestore(goldenFacts(), machine([disk('vda', 2 * GIB)]), { hostname: 'h', nics: 'boot-dhcp', staticAddress: { first: '10.0.1.254/24', gateway: '', dns: [] }, memberIndex: 2 });
+    assert.equal(refused.ok, false);
+    assert.equal(refused.ok ? '' : refused.refusal.code, 'RC_ERR_PLAN_ADDRESS', 'the 2nd address would be the broadcast address');
+  });
+
+  test('member addresses stay inside the subnet', () => {
+    assert.equal(memberAddress('10.0.1.21/24', 1), '10.0.1.21/24');
+    assert.equal(memberAddress('10.0.1.250/24', 5), '10.0.1.254/24');
+    assert.equal(memberAddress('10.0.1.250/24', 6), null);
+    assert.equal(memberAddress('10.0.255.254/16', 2), null, 'the broadcast address of 10.0.0.0/16');
+    assert.equal(memberAddress('192.168.0.10/23', 250), '192.168.1.3/23');
+    assert.equal(memberAddress('10.0.1.0/24', 1), null, 'the network address itself');
+    assert.equal(memberAddress('10.0.1.300/24', 1), null);
+    assert.equal(parseCidr('10.0.1.1'), null);
   });
 
   test('two disks: the smallest that fits is the target, the other is listed untouched, and the plan says why', () => {

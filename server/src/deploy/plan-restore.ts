@@ -3,6 +3,7 @@ import {
   type DeployPlan, type DiskIdentity, type DiskProfile, type LayoutFit, type MachineProfile, type NicConfig, type Personalisation,
 } from '@rackcast/wire';
 import type { FactPartition, ImageFacts } from './image-facts.js';
+import { memberAddress, type StaticAddressing } from './static-address.js';
 
 /** Which NICs of the clone get a configuration: the one it booted from (default), or every NIC. */
 export type NicPolicy = 'boot-dhcp' | 'all-dhcp';
@@ -11,6 +12,10 @@ export interface PlanOptions {
   /** The clone's host name, e.g. "rack1-3"; null when the pattern gave nothing valid for this machine. */
   readonly hostname: string | null;
   readonly nics: NicPolicy;
+  /** Static addresses on the boot NIC instead of DHCP (member `memberIndex` gets the n-th); null: DHCP. */
+  readonly staticAddress?: StaticAddressing | null;
+  /** The machine's 1-based place in the deploy (for its static address). */
+  readonly memberIndex?: number;
 }
 
 /** The machine as the planner sees it: its boot MAC and its uploaded profile. */
@@ -21,7 +26,7 @@ export interface PlanMachine {
 
 /** Why a machine cannot take the image: a stable code and a message for the technician. */
 export interface PlanRefusal {
-  readonly code: 'RC_ERR_PLAN_NO_DISK' | 'RC_ERR_PLAN_DISK_TOO_SMALL' | 'RC_ERR_PLAN_DISK_AMBIGUOUS' | 'RC_ERR_PLAN_HOSTNAME';
+  readonly code: 'RC_ERR_PLAN_NO_DISK' | 'RC_ERR_PLAN_DISK_TOO_SMALL' | 'RC_ERR_PLAN_DISK_AMBIGUOUS' | 'RC_ERR_PLAN_HOSTNAME' | 'RC_ERR_PLAN_ADDRESS';
   readonly message: string;
 }
 
@@ -93,11 +98,25 @@ function findRoot(partitions: readonly FactPartition[]): FactPartition | null {
   return ext4.find((p) => p.label === 'root') ?? [...ext4].sort((a, b) => b.sizeBytes - a.sizeBytes)[0] ?? null;
 }
 
-function nicConfigs(machine: PlanMachine, policy: NicPolicy): NicConfig[] {
+/** The boot NIC gets the static address when one is given; every other configured NIC DHCP. */
+function nicConfigs(machine: PlanMachine, policy: NicPolicy, bootStatic: NicConfig | null): NicConfig[] {
   const dhcp = (mac: string): NicConfig => ({ mac, mode: 'dhcp', address: '', gateway: '', dns: [] });
-  if (policy === 'boot-dhcp') return [dhcp(machine.mac)];
-  const macs = machine.profile.nics.map((n) => n.mac).filter((m) => m !== '');
-  return [...new Set([machine.mac, ...macs])].map(dhcp);
+  const boot = bootStatic ?? dhcp(machine.mac);
+  if (policy === 'boot-dhcp') return [boot];
+  const macs = machine.profile.nics.map((n) => n.mac).filter((m) => m !== '' && m !== machine.mac);
+  return [boot, ...[...new Set(macs)].map(dhcp)];
+}
+
+/** The boot NIC's static configuration, or a refusal when the pool has no address for this member. */
+function staticNic(machine: PlanMachine, options: PlanOptions): NicConfig | PlanRefusal | null {
+  const s = options.staticAddress;
+  if (!s) return null;
+  const index = options.memberIndex ?? 1;
+  const address = memberAddress(s.first, index);
+  if (address === null) {
+    return { code: 'RC_ERR_PLAN_ADDRESS', message: `no static address for machine ${index} from ${s.first}: it would leave the subnet; give a first address with room for the whole group` };
+  }
+  return { mac: machine.mac, mode: 'static', address, gateway: s.gateway, dns: [...s.dns] };
 }
 
 function uefiEntry(image: ImageFacts, machine: PlanMachine, hostname: string, reasons: string[]): Personalisation['uefiBootEntry'] {
@@ -122,8 +141,11 @@ export function planRestore(image: ImageFacts, machine: PlanMachine, options: Pl
   if (options.hostname === null) {
     return { ok: false, refusal: { code: 'RC_ERR_PLAN_HOSTNAME', message: 'the hostname pattern gives no valid host name for this machine (an empty or odd serial?); choose another pattern' } };
   }
+  const bootStatic = staticNic(machine, options);
+  if (bootStatic !== null && 'code' in bootStatic) return { ok: false, refusal: bootStatic };
   const { disk } = choice;
   const reasons = [...choice.reasons];
+  if (bootStatic !== null) reasons.push(`static address ${bootStatic.address} on the boot NIC ${machine.mac}${bootStatic.gateway ? `, gateway ${bootStatic.gateway}` : ''}`);
   const fit = fitLayout(image, disk.sizeBytes);
   reasons.push(fit.reason);
   const root = findRoot(image.partitions);
@@ -132,7 +154,7 @@ export function planRestore(image: ImageFacts, machine: PlanMachine, options: Pl
     reasons.push(`the image comes from a ${image.sourceFirmware} machine; this one boots ${machine.profile.firmware.mode}`);
   }
   const personalise: Personalisation = {
-    rootPartition: root?.number ?? null, hostname: options.hostname, nics: nicConfigs(machine, options.nics),
+    rootPartition: root?.number ?? null, hostname: options.hostname, nics: nicConfigs(machine, options.nics, bootStatic),
     newMachineId: true, removeSshHostKeys: true, uefiBootEntry: uefiEntry(image, machine, options.hostname, reasons),
   };
   const plan: DeployPlan = {
