@@ -9,6 +9,7 @@ import {
   type Datagram, type DatagramHeader, type DatagramTypeId,
 } from './datagram.js';
 import { MAX_NAK_ENTRIES, decodeNakReport, encodeNakReport, type NakEntry, type NakReport } from './nak-report.js';
+import { mulberry32, int, pick, randomBytes, hex, splice, type Rng } from '../fuzz-random.js';
 
 /*
  * Bounded, deterministic fuzzing of the block-stream decoders. Every input must either decode
@@ -32,33 +33,7 @@ const CORPUS_SIZE = 64;
 // Randomness
 // ---------------------------------------------------------------------------------------------
 
-type Rng = () => number;
-
-/** mulberry32: a tiny seeded PRNG, so a failure reproduces exactly. */
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const int = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
 const u32 = (rng: Rng): number => (rng() < 0.15 ? pick(rng, [0, 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff]) : Math.floor(rng() * 2 ** 32));
-
-function randomBytes(rng: Rng, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = Math.floor(rng() * 256);
-  return out;
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Mutations (the same families as wire/src/manifest/fuzz.test.ts)
@@ -80,14 +55,6 @@ function writeBE(bytes: Uint8Array, at: number, width: number, value: number): v
   for (let k = width - 1; k >= 0; k--, v >>= 8n) {
     if (at + k < bytes.byteLength) bytes[at + k] = Number(v & 0xffn);
   }
-}
-
-function splice(bytes: Uint8Array, at: number, remove: number, insert: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.byteLength - remove + insert.byteLength);
-  out.set(bytes.subarray(0, at));
-  out.set(insert, at);
-  out.set(bytes.subarray(at + remove), at + insert.byteLength);
-  return out;
 }
 
 function mutateOnce(rng: Rng, input: Uint8Array, fields: readonly Field[]): [Uint8Array, string] {

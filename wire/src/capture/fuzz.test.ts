@@ -7,6 +7,7 @@ import { HashAlgorithm } from '../manifest/manifest.js';
 import { decodeBaseFingerprints, encodeBaseFingerprints, type BaseFingerprints, type BlockFingerprint } from './base-fingerprints.js';
 import { parseCapturedConfig } from './parse-captured-config.js';
 import { SAMPLE_CAPTURED_CONFIG } from './sample-captured-config.js';
+import { mulberry32, int, pick, randomBytes, type Rng } from '../fuzz-random.js';
 
 /*
  * Bounded, deterministic fuzzing of the capture decoders. Every input must either decode to a
@@ -20,29 +21,6 @@ const RANDOM_INPUTS = 20_000;
 const MUTATED_INPUTS = 100_000;
 const CONFIG_INPUTS = 20_000;
 const TIME_LIMIT_MS = 60_000;
-
-type Rng = () => number;
-
-/** mulberry32: a tiny seeded PRNG, so a failure reproduces exactly. */
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const int = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
-
-function randomBytes(rng: Rng, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = Math.floor(rng() * 256);
-  return out;
-}
 
 function seal(bytes: Uint8Array): Uint8Array {
   const out = bytes.slice();

@@ -6,6 +6,7 @@ import * as values from './option-values.js';
 import { BootpOp, DHCP_MAX_LENGTH, decodeDhcpPacket, encodeDhcpPacket, type DhcpPacket } from './packet.js';
 import { describeBootClient, readPxeVendorOptions } from './pxe.js';
 import { routeReply } from './reply-route.js';
+import { mulberry32, int, pick, randomBytes, hex, type Rng } from '../fuzz-random.js';
 
 /*
  * Bounded, deterministic fuzzing of the DHCP codec. Every input must either decode to a packet
@@ -18,28 +19,6 @@ const SEED = 0xd4c9_5eed;
 const RANDOM_INPUTS = 30_000;
 const MUTATED_INPUTS = 100_000;
 const TIME_LIMIT_MS = 90_000;
-
-type Rng = () => number;
-
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const int = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
-
-function randomBytes(rng: Rng, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = Math.floor(rng() * 256);
-  return out;
-}
 
 const CODES = [1, 3, 6, 12, 43, 50, 51, 52, 53, 54, 55, 57, 60, 61, 66, 67, 77, 93, 94, 97, 175, 200];
 
@@ -122,8 +101,6 @@ function check(bytes: Uint8Array): void {
     ...packet, options: new Map([...packet.options].filter(([c]) => c !== DhcpOption.OptionOverload).sort(([a], [b]) => a - b)),
   });
 }
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 test(`DHCP codec survives ${RANDOM_INPUTS} random and ${MUTATED_INPUTS} mutated inputs`, { timeout: TIME_LIMIT_MS + 30_000 }, () => {
   const rng = mulberry32(SEED);

@@ -8,6 +8,7 @@ import { decodeManifestDelta, encodeManifestDelta } from './delta-codec.js';
 import { HashAlgorithm, type BlockEntry, type Manifest } from './manifest.js';
 import { decodeManifest, encodeManifest, manifestDigest } from './manifest-codec.js';
 import { validateManifest } from './validate-manifest.js';
+import { mulberry32, int, pick, randomBytes, hex, splice, type Rng } from '../fuzz-random.js';
 
 /*
  * Bounded, deterministic fuzzing of the two decoders. Every input must either decode to a value
@@ -29,29 +30,6 @@ const CORPUS_SIZE = 64;
 // Randomness
 // ---------------------------------------------------------------------------------------------
 
-type Rng = () => number;
-
-/** mulberry32: a tiny seeded PRNG, so a failure reproduces exactly. */
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const int = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
-
-function randomBytes(rng: Rng, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = Math.floor(rng() * 256);
-  return out;
-}
-
 function sha256(bytes: Uint8Array): Uint8Array {
   return createHash('sha256').update(bytes).digest();
 }
@@ -61,10 +39,6 @@ function seal(body: Uint8Array): Uint8Array {
   out.set(body);
   out.set(sha256(body), body.byteLength);
   return out;
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,14 +129,6 @@ function writeBig(bytes: Uint8Array, at: number, width: number, value: bigint): 
   for (let k = width - 1, v = value; k >= 0; k--, v >>= 8n) {
     if (at + k < bytes.byteLength) bytes[at + k] = Number(v & 0xffn);
   }
-}
-
-function splice(bytes: Uint8Array, at: number, remove: number, insert: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.byteLength - remove + insert.byteLength);
-  out.set(bytes.subarray(0, at));
-  out.set(insert, at);
-  out.set(bytes.subarray(at + remove), at + insert.byteLength);
-  return out;
 }
 
 /** One random mutation; returns a new array and a short description for failure reports. */

@@ -4,6 +4,7 @@ import { parseMachineAgentMessage, parseMachineServerMessage } from '../profile/
 import { WireError } from '../wire-error.js';
 import { parseDeployPlan } from './parse-deploy-plan.js';
 import { samplePlan } from './sample-plan.js';
+import { mulberry32, int, pick, slots, type Rng } from '../fuzz-random.js';
 
 /*
  * Bounded, deterministic fuzzing of the deploy plan parser and the deploy messages around it
@@ -18,22 +19,6 @@ const MUTATED = 100_000;
 const RANDOM = 20_000;
 const MESSAGES = 30_000;
 const TIME_LIMIT_MS = 60_000;
-
-type Rng = () => number;
-
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const int = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
 
 const KEYS = ['schema', 'image', 'target', 'untouched', 'layout', 'personalise', 'hostname', 'nics', 'mac', 'serial', 'sizeBytes', 'usedEndBytes', 'rootPartition', '__proto__', 'x'];
 const STRINGS = ['', 'a', 'gpt', 'mbr', 'ext4', 'dhcp', 'static', 'rack1-1', '-bad-', '52:54:00:12:34:56', '10.0.0.5/24', '\\EFI\\BOOT\\BOOTX64.EFI', 'nul\u0000', 'ä'];
@@ -53,16 +38,6 @@ function randomJson(rng: Rng, depth: number): unknown {
       return obj;
     }
   }
-}
-
-type Container = Record<string, unknown> | unknown[];
-
-function slots(value: unknown, out: [Container, string | number][] = []): [Container, string | number][] {
-  if (Array.isArray(value)) value.forEach((v, i) => { out.push([value, i]); slots(v, out); });
-  else if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value)) { out.push([value as Record<string, unknown>, k]); slots(v, out); }
-  }
-  return out;
 }
 
 function mutate(rng: Rng, root: unknown): void {

@@ -5,6 +5,7 @@ import { PROFILE_LIMITS } from './machine-profile.js';
 import { parseAgentRegistration, parseMachineAgentMessage } from './machine-messages.js';
 import { parseMachineProfile } from './parse-profile.js';
 import { sampleProfile } from './sample-profile.js';
+import { mulberry32, int, pick, slots, type Rng, type Container } from '../fuzz-random.js';
 
 /*
  * Bounded, deterministic fuzzing of the profile parser (and the messages around it). Inputs are
@@ -20,22 +21,6 @@ const RANDOM_INPUTS = 20_000;
 const MUTATED_INPUTS = 100_000;
 const TEXT_INPUTS = 20_000;
 const TIME_LIMIT_MS = 60_000;
-
-type Rng = () => number;
-
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const int = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
 
 const KEYS = ['schema', 'detectedAt', 'system', 'firmware', 'cpu', 'memory', 'disks', 'nics', 'problems', 'uuid', 'mac', 'name', 'sizeBytes', '__proto__', 'constructor', 'x'];
 const STRINGS = ['', 'a', 'uefi', 'bios', '52:54:00:12:34:56', '52:54:00:AB:CD:EF', '10.0.0.1/24', '2025-01-31T10:00:00.000Z', 'tab\there', 'nul\u0000', 'del\u007f', '\ud800', 'ä'.repeat(3)];
@@ -57,17 +42,6 @@ function randomJson(rng: Rng, depth: number): unknown {
       return obj;
     }
   }
-}
-
-type Container = Record<string, unknown> | unknown[];
-
-/** Every container in the tree with a key in it, so a mutation can reach any field. */
-function slots(value: unknown, out: [Container, string | number][] = []): [Container, string | number][] {
-  if (Array.isArray(value)) value.forEach((v, i) => { out.push([value, i]); slots(v, out); });
-  else if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value)) { out.push([value as Record<string, unknown>, k]); slots(v, out); }
-  }
-  return out;
 }
 
 function setSlot(container: Container, key: string | number, value: unknown): void {

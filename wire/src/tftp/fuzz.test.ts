@@ -5,6 +5,7 @@ import { WireError } from '../wire-error.js';
 import { decodeNetascii, encodeNetascii } from './netascii.js';
 import { TFTP_OPTION_RANGES, parseTftpOptions, type TftpOptionName } from './options.js';
 import { TftpOpcode, decodeTftpPacket, encodeTftpPacket, type TftpOption, type TftpPacket } from './packet.js';
+import { mulberry32, int, pick, hex, randomBytes, splice, type Rng } from '../fuzz-random.js';
 
 /*
  * Bounded, deterministic fuzzing of the TFTP codec. Every input must either decode to a valid
@@ -19,30 +20,6 @@ const RANDOM_INPUTS = 40_000;
 const MUTATED_INPUTS = 100_000;
 const NETASCII_INPUTS = 10_000;
 const TIME_LIMIT_MS = 60_000;
-
-type Rng = () => number;
-
-/** mulberry32: a tiny seeded PRNG, so a failure reproduces exactly. */
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const int = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-
-function randomBytes(rng: Rng, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = Math.floor(rng() * 256);
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // A corpus of realistic packets and the strings mutations like to plant
@@ -75,14 +52,6 @@ function randomPacket(rng: Rng): TftpPacket {
 // ---------------------------------------------------------------------------------------------
 // Mutations
 // ---------------------------------------------------------------------------------------------
-
-function splice(bytes: Uint8Array, at: number, remove: number, insert: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.byteLength - remove + insert.byteLength);
-  out.set(bytes.subarray(0, at));
-  out.set(insert, at);
-  out.set(bytes.subarray(at + remove), at + insert.byteLength);
-  return out;
-}
 
 const PLANTS = [...OPTION_NAMES, ...OPTION_VALUES, 'octet', 'NETASCII', '..', '/', '\\'].map((s) => Uint8Array.from(Buffer.from(s, 'latin1')));
 
