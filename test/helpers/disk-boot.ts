@@ -2,10 +2,9 @@
 // default) or OVMF (UEFI), and collects the serial console. Used by the golden image tests and
 // by deploy tests that boot a restored clone. The VM's NIC, if any, hangs on a QEMU hub with no
 // other port: the guest sees a real NIC with the MAC asked for, and no packet leaves QEMU.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { runQemu, type QemuRunOptions, type QemuRunResult } from './qemu-run.js';
 
 export type Firmware = 'bios' | 'uefi';
 
@@ -13,7 +12,7 @@ export type Firmware = 'bios' | 'uefi';
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 
-export interface DiskBootOptions {
+export interface DiskBootOptions extends QemuRunOptions {
   /** Raw disk image; the guest writes to it (boot a copy to keep the original). */
   readonly disk: string;
   readonly firmware: Firmware;
@@ -22,34 +21,10 @@ export interface DiskBootOptions {
   /** Folder for the VM's own OVMF variable store. */
   readonly workDir: string;
   readonly memMiB?: number;
-  /** Hard limit: QEMU is killed (by its process group) after this long. */
-  readonly timeoutMs: number;
-  /** Serial log copy, for reading after a failure. */
-  readonly logFile?: string;
 }
 
-export interface DiskBootResult {
-  readonly log: string;
-  /** Seconds from QEMU's start to the first line matching each pattern of `marks`. */
-  readonly marks: ReadonlyMap<string, number>;
-  readonly seconds: number;
-  readonly timedOut: boolean;
-  readonly exitCode: number | null;
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => { for (const c of live) killGroup(c); });
-}
+/** What a disk boot gave: the serial console, the times of `marks`, how it ended. */
+export type DiskBootResult = QemuRunResult;
 
 async function qemuArgs(opts: DiskBootOptions): Promise<string[]> {
   const args = ['-machine', 'pc,accel=tcg', '-smp', '1', '-m', String(opts.memMiB ?? 512), '-nographic', '-no-reboot'];
@@ -66,37 +41,5 @@ async function qemuArgs(opts: DiskBootOptions): Promise<string[]> {
 
 /** Runs one VM until it powers off (-no-reboot: a panic's reboot also ends it) or `timeoutMs` passes. */
 export async function bootDisk(opts: DiskBootOptions, marks: Readonly<Record<string, RegExp>> = {}): Promise<DiskBootResult> {
-  const args = await qemuArgs(opts);
-  installExitHook();
-  const start = Date.now();
-  // detached: QEMU leads its own process group, which is what a timeout kills.
-  const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  live.add(child);
-  const sink = opts.logFile ? createWriteStream(opts.logFile) : null;
-  let log = '';
-  let pending = '';
-  const found = new Map<string, number>();
-  const scan = (line: string): void => {
-    for (const [name, re] of Object.entries(marks)) if (!found.has(name) && re.test(line)) found.set(name, (Date.now() - start) / 1000);
-  };
-  child.stdout?.setEncoding('latin1').on('data', (text: string) => {
-    log += text;
-    sink?.write(text);
-    const lines = (pending + text).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) scan(line);
-  });
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => { log += text; sink?.write(text); });
-  let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; killGroup(child); }, opts.timeoutMs);
-  return new Promise((resolve, reject) => {
-    child.on('error', (err) => { clearTimeout(timer); live.delete(child); reject(err); });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      live.delete(child);
-      scan(pending);
-      sink?.end();
-      resolve({ log, marks: found, seconds: (Date.now() - start) / 1000, timedOut, exitCode: code });
-    });
-  });
+  return runQemu('qemu-system-x86_64', await qemuArgs(opts), opts, marks);
 }
