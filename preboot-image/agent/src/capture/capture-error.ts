@@ -1,3 +1,5 @@
+import { AgentError } from '../agent-error.js';
+
 /** Error codes of the agent's capture work (RC_ERR_<AREA>_<WHAT>, as the server's). */
 export type CaptureErrorCode =
   /** The source is not a readable disk or disk image, or it is mounted. */
@@ -10,15 +12,13 @@ export type CaptureErrorCode =
   | 'RC_ERR_CAPTURE_REFUSED';
 
 /** A capture failure with a stable code and a message saying what to do. */
-export class CaptureError extends Error {
-  readonly code: CaptureErrorCode;
+export class CaptureError extends AgentError<CaptureErrorCode> {
+  override readonly name = 'CaptureError';
   /** The server's own code when it refused, e.g. "RC_ERR_CAPTURE_BLOCK_MISMATCH". */
   readonly serverCode: string | null;
 
   constructor(code: CaptureErrorCode, message: string, serverCode: string | null = null, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CaptureError';
-    this.code = code;
+    super(code, message, options);
     this.serverCode = serverCode;
   }
 }

@@ -1,12 +1,8 @@
-/** A deploy step failed or refused; `code` is the RC_ERR_* name the server records with the member. */
-export class DeployError extends Error {
-  readonly code: string;
+import { AgentError } from '../agent-error.js';
 
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'DeployError';
-    this.code = code;
-  }
+/** A deploy step failed or refused; `code` is the RC_ERR_* name the server records with the member. */
+export class DeployError extends AgentError {
+  override readonly name = 'DeployError';
 }
 
 /** The code and message a failure reaches the server with: the error's own RC_ERR_* code, else a generic one. */

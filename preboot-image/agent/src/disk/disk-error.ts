@@ -1,3 +1,5 @@
+import { AgentError } from '../agent-error.js';
+
 /** Error codes of the agent's disk work (RC_ERR_<AREA>_<WHAT>, as the server's). */
 export type DiskErrorCode =
   /** No disk of the machine carries the plan's identity. */
@@ -24,13 +26,6 @@ export type DiskErrorCode =
  * expected, what was found and what to do. None is transient: retrying the same plan on the
  * same disk gives the same answer.
  */
-export class DiskError extends Error {
-  readonly code: DiskErrorCode;
-  readonly transient = false;
-
-  constructor(code: DiskErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DiskError';
-    this.code = code;
-  }
+export class DiskError extends AgentError<DiskErrorCode> {
+  override readonly name = 'DiskError';
 }

@@ -1,3 +1,5 @@
+import { AgentError } from '../agent-error.js';
+
 /** Error codes of personalisation (RC_ERR_<AREA>_<WHAT>, as the server's). */
 export type PersonaliseErrorCode =
   /** The plan's root partition is missing or holds no ext2/3/4 file system. */
@@ -10,13 +12,6 @@ export type PersonaliseErrorCode =
   | 'RC_ERR_PERSONALISE_BOOT_ENTRY';
 
 /** A failure of personalisation, with a stable code and a message saying what to do. Never transient. */
-export class PersonaliseError extends Error {
-  readonly code: PersonaliseErrorCode;
-  readonly transient = false;
-
-  constructor(code: PersonaliseErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PersonaliseError';
-    this.code = code;
-  }
+export class PersonaliseError extends AgentError<PersonaliseErrorCode> {
+  override readonly name = 'PersonaliseError';
 }

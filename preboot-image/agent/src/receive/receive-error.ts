@@ -1,3 +1,5 @@
+import { AgentError } from '../agent-error.js';
+
 /** Error codes the agent reports to the server (RC_ERR_<AREA>_<WHAT>, as the server's). */
 export type ReceiveErrorCode =
   | 'RC_ERR_DISK_TOO_SMALL'
@@ -9,14 +11,10 @@ export type ReceiveErrorCode =
   | 'RC_ERR_RECEIVE_TIMEOUT';
 
 /** A failure the agent reports with a stable code; `transient` ones are retried. */
-export class ReceiveError extends Error {
-  readonly code: ReceiveErrorCode;
-  readonly transient: boolean;
+export class ReceiveError extends AgentError<ReceiveErrorCode> {
+  override readonly name = 'ReceiveError';
 
   constructor(code: ReceiveErrorCode, message: string, transient = false) {
-    super(message);
-    this.name = 'ReceiveError';
-    this.code = code;
-    this.transient = transient;
+    super(code, message, { transient });
   }
 }
