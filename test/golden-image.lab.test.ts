@@ -7,18 +7,17 @@
 // NICs hang on a QEMU hub with no other port: no packet leaves QEMU. Needs qemu-system-x86,
 // ovmf and the packages of scripts/install-deps.sh, and apt access for the first kernel download.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { open, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { parseCloneMarker, type CloneMarker } from './helpers/clone-marker.js';
 import { bootDisk, type DiskBootOptions, type DiskBootResult } from './helpers/disk-boot.js';
+import { runScript, type ScriptRun } from './helpers/run-script.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const execFileAsync = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUILD_TIMEOUT_MS = 10 * 60_000;
 const BOOT_TIMEOUT_MS = 5 * 60_000;
 const MIB = 1024 * 1024;
@@ -29,22 +28,7 @@ const MACHINE_ID = '6f1d0e6a4c3b4e2d9a8b7c6d5e4f3a21';
 const MARKS = { kernel: /Linux version/, marker: /^RACKCAST-CLONE / };
 
 /** Runs scripts/build-golden-image; its process group is killed if it overruns. */
-function runBuild(args: readonly string[]): Promise<{ stdout: string; seconds: number }> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(ROOT, 'scripts', 'build-golden-image'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => { if (child.pid) process.kill(-child.pid, 'SIGKILL'); }, BUILD_TIMEOUT_MS);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve({ stdout, seconds: (Date.now() - start) / 1000 });
-      else reject(new Error(`build-golden-image ${args.join(' ')} failed (${code ?? signal}):\n${stdout}${stderr}`));
-    });
-  });
-}
+const runBuild = (args: readonly string[]): Promise<ScriptRun> => runScript('build-golden-image', args, BUILD_TIMEOUT_MS);
 
 let work: Awaited<ReturnType<typeof tempDir>>;
 let golden: string;

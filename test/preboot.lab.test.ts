@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { bootDirect, type DirectBootResult } from './helpers/direct-boot.js';
+import { runScript, type ScriptRun } from './helpers/run-script.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,25 +25,9 @@ const BUILD_TIMEOUT_MS = 10 * 60_000;
 const BOOT_TIMEOUT_MS = 5 * 60_000;
 const SELFTEST = /RACKCAST-SELFTEST (\S+) agent=(\S*) node=(\S+) modules=(\d+) memMiB=(\d+) availMiB=(\d+) addons=(.*)$/m;
 
-interface BuildRun { stdout: string; seconds: number }
 
-/** Runs scripts/build-preboot with `args`; rejects with its output when it fails or overruns. */
-function runBuild(args: readonly string[]): Promise<BuildRun> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(ROOT, 'scripts', 'build-preboot'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => { if (child.pid) process.kill(-child.pid, 'SIGKILL'); }, BUILD_TIMEOUT_MS);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve({ stdout, seconds: (Date.now() - start) / 1000 });
-      else reject(new Error(`build-preboot ${args.join(' ')} failed (${code ?? signal}):\n${stdout}${stderr}`));
-    });
-  });
-}
+/** Runs scripts/build-preboot; its process group is killed if it overruns. */
+const runBuild = (args: readonly string[]): Promise<ScriptRun> => runScript('build-preboot', args, BUILD_TIMEOUT_MS);
 
 const sha256 = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
 
