@@ -18,6 +18,7 @@ import { BlockEncoding, encodeBlockFrame, encodeManifest, HashAlgorithm, type Ma
 import { CountingProxy } from './helpers/counting-proxy.js';
 import { parseJson, runCli } from './helpers/rackcast-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { readRange } from './helpers/file-range.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,17 +51,6 @@ let golden: string;
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 const sha256File = async (path: string): Promise<string> => sha256(await readFile(path));
 const cliEnv = (): Record<string, string> => ({ RACKCAST_STORE_DIR: server.config.store.dir, PATH: ENV.PATH });
-
-async function readRange(path: string, offset: number, length: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    await handle.read(buf, 0, length, offset);
-    return buf;
-  } finally {
-    await handle.close();
-  }
-}
 
 /** A copy of a partition as a file of its own: what partclone opens (a device has /dev/sdaN). */
 async function extractPartitions(disk: string): Promise<(n: number) => string | null> {

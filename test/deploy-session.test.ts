@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DeployHarness, TOOL_ENV, readRange, run, type SessionJson } from './helpers/deploy-harness.js';
+import { DeployHarness, TOOL_ENV, run, type SessionJson } from './helpers/deploy-harness.js';
+import { readRange } from './helpers/file-range.js';
 import { fakeMachine } from './helpers/fake-machine.js';
 import { parseJson, runCli } from './helpers/rackcast-cli.js';
 

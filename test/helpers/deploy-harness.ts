@@ -4,7 +4,6 @@
 // one-time token each boot). Shared by the deploy tests that need no QEMU.
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { importImage, loadConfig, silentLogger, startServer, type DeployView, ty
 import { AgentProcess, cmdlineFromScript } from './agent-process.js';
 import type { FakeMachine } from './fake-machine.js';
 import { tempDir } from './temp-dir.js';
+
 
 export const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -77,17 +77,5 @@ export class DeployHarness {
     for (const a of this.agents) await a.stop();
     await this.server.stop();
     await this.work.remove();
-  }
-}
-
-/** `length` bytes of a file from `offset`. */
-export async function readRange(path: string, offset: number, length: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    await handle.read(buf, 0, length, offset);
-    return buf;
-  } finally {
-    await handle.close();
   }
 }

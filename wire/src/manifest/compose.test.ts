@@ -8,6 +8,7 @@ import { decodeManifestDelta, encodeManifestDelta } from './delta-codec.js';
 import { HashAlgorithm, type BlockEntry, type HashAlgorithmId, type Manifest } from './manifest.js';
 import { decodeManifest, encodeManifest, manifestDigest } from './manifest-codec.js';
 import { MAX_PARTITION_TABLE_BYTES } from './validate-manifest.js';
+import { int, mulberry32, pick, type Rng } from '../fuzz-random.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -249,22 +250,6 @@ describe('diffManifests', () => {
 // ---------------------------------------------------------------------------------------------
 // Property test: diff then compose reproduces the next version exactly.
 // ---------------------------------------------------------------------------------------------
-
-/** mulberry32: a tiny seeded PRNG, so every run explores the same cases. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rng = () => number;
-const int = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
 
 interface Slot {
   offset: number;
