@@ -322,19 +322,25 @@ export class StreamSession extends EventEmitter {
         this.#log.warn({ receiver: x.id }, 'receiver lost');
       }
     }
+    // Receivers that already finished are still the group a slow one is compared with (their last
+    // pass's loss): otherwise, once the healthy ones are done, a lone slow receiver would never be
+    // found and would get pass after pass of multicast it mostly loses. Only those still
+    // receiving can be moved to backfill, and only their loss steers the rate.
+    const eligible = new Set(this.#eligible().map((x) => x.id));
     const loss = new Map<string, number>();
-    for (const x of this.#eligible()) {
+    for (const x of this.record.receivers) {
       const report = this.#reports.get(x.id);
-      if (report && report.sent >= 64) loss.set(x.id, lossRate(report));
+      if ((eligible.has(x.id) || (x.state === 'done' && !x.straggler)) && report && report.sent >= 64) loss.set(x.id, lossRate(report));
     }
     for (const id of findStragglers(loss, { minLoss: 0.25, factor: 3 })) {
+      if (!eligible.has(id)) continue;
       const x = this.#receiver(id);
       x.straggler = true;
       x.state = 'backfill';
       this.#channels.get(id)?.send({ type: 'backfill' });
       this.#log.info({ receiver: id, loss: loss.get(id) }, 'straggler moved to backfill');
     }
-    const healthy = [...loss].filter(([id]) => !this.#receiver(id).straggler).map(([, v]) => v);
+    const healthy = [...loss].filter(([id]) => eligible.has(id) && !this.#receiver(id).straggler).map(([, v]) => v);
     sender.governor.adjust(median(healthy));
   }
 
