@@ -22,6 +22,7 @@ export const AGENT_TOOLS: readonly ToolSpec[] = [
   { name: 'fallocate', purpose: 'zeroing what an image does not store (device-side WRITE ZEROES where the disk has it)' },
   { name: 'e2fsck', purpose: 'check ext file systems before and after resizing' },
   { name: 'resize2fs', purpose: 'grow ext file systems to the target disk' },
+  { name: 'losetup', purpose: 'replay an ext journal through a loop device (e2fsck loses "?offset=" when it re-opens after a replay)' },
   { name: 'debugfs', purpose: "personalise the clone's root ext file system without mounting it" },
   { name: 'efibootmgr', purpose: "the clone's UEFI boot entries; the source's, read at capture" },
   { name: 'dumpe2fs', purpose: 'used blocks of ext file systems at capture when partclone cannot open them' },

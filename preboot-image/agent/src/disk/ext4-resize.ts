@@ -1,5 +1,6 @@
 import { DiskError } from './disk-error.js';
 import { runDiskTool } from './disk-tool.js';
+import { checkExt4At } from './ext4-check.js';
 import { e2fsTarget, readExt4Superblock, type Ext4Superblock } from './ext4-superblock.js';
 import type { ToolRunner } from './run-tool.js';
 
@@ -28,8 +29,8 @@ export async function requireExt4(place: Ext4Place, what: string): Promise<Ext4S
 }
 
 /** e2fsck -fy: replays the journal and fixes what it finds (exit 1 and 2 mean "fixed"). */
-export async function checkExt4(runner: ToolRunner, place: Ext4Place): Promise<void> {
-  await runDiskTool(runner, 'e2fsck', ['-f', '-y', e2fsTarget(place.device, place.offset)], { okCodes: [0, 1, 2], timeoutMs: E2FS_TIMEOUT_MS });
+export async function checkExt4(runner: ToolRunner, place: Ext4Place, what = `the file system at byte ${place.offset}`): Promise<void> {
+  await checkExt4At(runner, place.device, place.offset, what);
 }
 
 /** resize2fs -P: the least the file system can shrink to, in bytes (an estimate that errs high). */
@@ -49,7 +50,7 @@ export async function resizeExt4(runner: ToolRunner, place: Ext4Place, what: str
   const before = await requireExt4(place, what);
   const blocks = Math.floor(place.partitionBytes / before.blockSize);
   const oldBytes = before.blocks * before.blockSize;
-  await checkExt4(runner, place);
+  await checkExt4(runner, place, what);
   if (blocks !== before.blocks) {
     await runDiskTool(runner, 'resize2fs', [e2fsTarget(place.device, place.offset), String(blocks)], { timeoutMs: E2FS_TIMEOUT_MS });
   }

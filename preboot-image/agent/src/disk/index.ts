@@ -16,6 +16,7 @@ export { readBlockFamily, readBlockUses } from './block-usage.js';
 export type { BlockUse, BlockFamily } from './block-usage.js';
 export type { Partition, PartitionTable } from './partition-table.js';
 export { readExt4Superblock, decodeExt4Superblock, e2fsTarget } from './ext4-superblock.js';
+export { checkExt4At } from './ext4-check.js';
 export type { Ext4Superblock } from './ext4-superblock.js';
 export { runTool, commandLine, toolOutputTail } from './run-tool.js';
 export type { ToolRunner, ToolRun, ToolOptions } from './run-tool.js';

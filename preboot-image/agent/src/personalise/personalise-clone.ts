@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import type { DeployPlan } from '@rackcast/wire';
-import { e2fsTarget, readExt4Superblock, readPartitionTable, runTool, toolOutputTail, type StepLog, type ToolRunner } from '../disk/index.js';
+import { checkExt4At, e2fsTarget, readExt4Superblock, readPartitionTable, runTool, toolOutputTail, type StepLog, type ToolRunner } from '../disk/index.js';
 import { createUefiBootEntry, type BootEntryOutcome } from './boot-entry.js';
 import { Ext4Editor } from './ext4-editor.js';
 import { checkHostname } from './hostname.js';
@@ -68,7 +68,11 @@ async function personaliseRoot(devicePath: string, plan: DeployPlan, partition: 
   const target = e2fsTarget(devicePath, offset);
   // Edits made beside an unreplayed journal would be undone by its replay at first mount.
   const recovered = sb.needsRecovery || !sb.clean;
-  if (recovered) await e2fsck(runner, ['-f', '-y', target], [0, 1, 2]);
+  if (recovered) {
+    await checkExt4At(runner, devicePath, offset, `partition ${partition} of ${devicePath}`).catch((err: unknown) => {
+      throw new PersonaliseError('RC_ERR_PERSONALISE_EDIT', `the clone's root file system could not be checked before editing: ${(err as Error).message}`, { cause: err });
+    });
+  }
   const editor = new Ext4Editor(runner, target, o.tmpDir ?? tmpdir());
   const state = await readImageState(editor);
   const names = o.nicNames ?? imageNicNames(state.network.interfaces?.text ?? null, state.network.netplan.flatMap((f) => netplanNames(f.text)));
