@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { loadConfig, silentLogger, startServer, type RunningServer } from '@rackcast/server';
+import { apiAuth, type RoleHeaders } from './helpers/api-auth.js';
 import { writeSyntheticDisk } from './helpers/synthetic-disk.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -14,9 +15,10 @@ describe('HTTP API', () => {
   let server: RunningServer;
   let disk: string;
   let firstBlocks = 0;
+  let as: RoleHeaders;
 
   async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-    const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) };
+    const init: RequestInit = body === undefined ? { method, headers: as.operator } : { method, headers: { ...as.operator, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) };
     const res = await fetch(`${server.url}${path}`, init);
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   }
@@ -28,6 +30,7 @@ describe('HTTP API', () => {
     await writeSyntheticDisk(disk, 16 * MiB, [[MiB, 3 * MiB, 1], [10 * MiB, MiB / 2, 2]]);
     const config = loadConfig(undefined, { RACKCAST_STORE_DIR: join(dir.path, 'store'), RACKCAST_HTTP_PORT: '0' });
     server = await startServer(config, silentLogger());
+    as = await apiAuth(server);
   });
   after(async () => {
     await server.stop();

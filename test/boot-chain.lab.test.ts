@@ -3,7 +3,9 @@
 // initramfs over HTTP, and the agent registers their hardware. Nobody types anything on a
 // console: the test only starts the VMs and reads what the server and the serial logs say.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { localAdminHeaders } from './helpers/api-auth.js';
 import { LabDriver, waitFor } from './helpers/lab-driver.js';
 
 interface MachineListing {
@@ -79,7 +81,8 @@ test('a SeaBIOS and an OVMF machine PXE-boot from Rackcast, register their hardw
   assert.ok(u.disks.every((d) => d.serial.startsWith('RCUEFI1')), 'disk serials as QEMU set them');
 
   // The same through the HTTP API.
-  const api = await lab.execJson<MachineListing>(['curl', '-sf', 'http://10.77.0.1:8080/api/machines']);
+  const auth = (await localAdminHeaders(join(lab.stateDir, 'store'))).authorization ?? '';
+  const api = await lab.execJson<MachineListing>(['curl', '-sf', '-H', `authorization: ${auth}`, 'http://10.77.0.1:8080/api/machines']);
   assert.deepEqual(new Set(api.machines.map((m) => m.mac)), new Set([bios.mac, uefi.mac]));
 
   // No manual step: each console shows the whole chain, driven by the server alone.

@@ -16,6 +16,7 @@ import { detectProfile, runCapture, type CaptureOptions, type CaptureResult } fr
 import { exportImage, hashBlock, loadConfig, silentLogger, startServer, type RunningServer } from '@rackcast/server';
 import { BlockEncoding, encodeBlockFrame, encodeManifest, HashAlgorithm, type MachineProfile, type Manifest } from '@rackcast/wire';
 import { CountingProxy } from './helpers/counting-proxy.js';
+import { apiAuth, type RoleHeaders } from './helpers/api-auth.js';
 import { parseJson, runCli } from './helpers/rackcast-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { readRange } from './helpers/file-range.js';
@@ -43,6 +44,7 @@ interface CaptureView {
 
 let work: Awaited<ReturnType<typeof tempDir>>;
 let server: RunningServer;
+let as: RoleHeaders;
 let proxy: CountingProxy;
 let profile: MachineProfile;
 let sysRoot: string;
@@ -74,7 +76,7 @@ async function startCapture(image: string): Promise<{ capture: CaptureView; toke
 }
 
 async function captureView(id: number): Promise<CaptureView> {
-  return ((await (await fetch(`${server.url}/api/captures/${id}`)).json()) as { capture: CaptureView }).capture;
+  return ((await (await fetch(`${server.url}/api/captures/${id}`, { headers: as.viewer })).json()) as { capture: CaptureView }).capture;
 }
 
 async function capture(source: string, token: string, extra: Partial<CaptureOptions> = {}): Promise<CaptureResult> {
@@ -123,6 +125,7 @@ before(async () => {
   golden = join(work.path, 'g.img');
   await run(join(ROOT, 'scripts', 'build-golden-image'), [golden], { cwd: ROOT, env: ENV, timeout: 600_000 });
   server = await startServer(loadConfig(undefined, { RACKCAST_STORE_DIR: join(work.path, 'store'), RACKCAST_HTTP_PORT: '0' }), silentLogger());
+  as = await apiAuth(server);
   proxy = await CountingProxy.start(Number(new URL(server.url).port));
   // A machine booted by BIOS firmware (firmware/ without efi/): no efibootmgr runs on this host.
   sysRoot = join(work.path, 'sys');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { importImage, loadConfig, silentLogger, startServer, type RunningServer } from '@rackcast/server';
+import { apiAuth, type RoleHeaders } from './helpers/api-auth.js';
 import { ensureDashboardBuilt } from './helpers/browser.js';
 import { writeSyntheticDisk } from './helpers/synthetic-disk.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -29,8 +30,8 @@ class Watcher {
   readonly ws: WebSocket;
   readonly opened: Promise<void>;
 
-  constructor(url: string) {
-    this.ws = new WebSocket(url);
+  constructor(url: string, headers: Record<string, string>) {
+    this.ws = new WebSocket(url, { headers });
     this.ws.on('message', (data) => this.events.push(JSON.parse(String(data)) as LiveEvent));
     this.opened = new Promise((resolve, reject) => { this.ws.once('open', () => resolve()); this.ws.once('error', reject); });
   }
@@ -49,9 +50,10 @@ class Watcher {
 let work: Awaited<ReturnType<typeof tempDir>>;
 let server: RunningServer;
 let disk: string;
+let as: RoleHeaders;
 
 async function call(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${server.url}${path}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+  return fetch(`${server.url}${path}`, { method, headers: { ...as.operator, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 }
 
 before(async () => {
@@ -62,6 +64,7 @@ before(async () => {
   const base = loadConfig(undefined, { RACKCAST_STORE_DIR: join(work.path, 'store'), RACKCAST_HTTP_PORT: '0' });
   const config = { ...base, multicast: { ...base.multicast, interface: '127.0.0.1', groupBase: `239.${randomInt(100, 200)}.${randomInt(0, 200)}.0`, portBase: randomInt(20_000, 40_000) } };
   server = await startServer(config, silentLogger());
+  as = await apiAuth(server);
   await importImage(server.store, { file: disk, name: 'base' });
 });
 
@@ -89,7 +92,7 @@ describe('dashboard: static build and events socket', () => {
   });
 
   test('a watcher gets a snapshot, then machine, session and image changes', async () => {
-    const watcher = new Watcher(`${server.url.replace('http:', 'ws:')}/api/events`);
+    const watcher = new Watcher(`${server.url.replace('http:', 'ws:')}/api/events`, { ...as.viewer });
     await watcher.opened;
     const machines = await watcher.next((e) => e.type === 'machines' && e.full === true, 'the machine list');
     assert.deepEqual(machines.machines, []);

@@ -58,6 +58,7 @@ describe('a fitted and personalised clone boots as itself', () => {
     assert.equal(marker.mac, mac);
     assert.equal(marker.diskBytes, GIB);
     assert.equal(marker.firmware, 'bios');
+    assert.equal(marker.address, 'dhcp', 'the networkd file written for this MAC asks for DHCP');
     // df's size of the grown ~959 MiB ext4, against ~430 MiB for the image's own 446 MiB root.
     assert.ok(marker.rootfsBytes > 900 * MIB, `rootfs-bytes ${marker.rootfsBytes}`);
   });

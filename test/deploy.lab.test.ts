@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { localAdminHeaders } from './helpers/api-auth.js';
 import { parseCloneMarker, type CloneMarker } from './helpers/clone-marker.js';
 import { LabDriver, REPO_ROOT, waitFor } from './helpers/lab-driver.js';
 
@@ -168,8 +169,9 @@ async function createDeploy(macs: string[], pattern: string, rate?: string): Pro
   return created.session.id;
 }
 
-function sessionView(id: number): Promise<SessionView> {
-  return lab.execJson<SessionView>(['curl', '-sf', `http://10.77.0.1:8080/api/sessions/${id}`]);
+async function sessionView(id: number): Promise<SessionView> {
+  const auth = (await localAdminHeaders(join(lab.stateDir, 'store'))).authorization ?? '';
+  return lab.execJson<SessionView>(['curl', '-sf', '-H', `authorization: ${auth}`, `http://10.77.0.1:8080/api/sessions/${id}`]);
 }
 
 async function waitForDeployEnd(id: number): Promise<SessionView> {

@@ -82,7 +82,7 @@ after(async () => { await work?.remove(); });
 describe('golden image boots from its disk', () => {
   test('SeaBIOS, virtio-net: marker with the image identity, the NIC MAC and the disk size', async (t) => {
     const { marker } = await bootToMarker(t, 'bios', { disk: await diskCopy(), firmware: 'bios', nic: { model: 'virtio-net-pci', mac: '52:54:00:aa:bb:cc' } });
-    assert.deepEqual({ ...marker, rootfsBytes: 0 }, { hostname: HOSTNAME, machineId: MACHINE_ID, mac: '52:54:00:aa:bb:cc', diskBytes: IMAGE_BYTES, rootfsBytes: 0, firmware: 'bios' });
+    assert.deepEqual({ ...marker, rootfsBytes: 0 }, { hostname: HOSTNAME, machineId: MACHINE_ID, mac: '52:54:00:aa:bb:cc', diskBytes: IMAGE_BYTES, rootfsBytes: 0, firmware: 'bios', address: 'none' });
     // df's size of a 446 MiB ext4 (less its metadata).
     assert.ok(marker.rootfsBytes > 400 * MIB && marker.rootfsBytes < 446 * MIB, `rootfs-bytes ${marker.rootfsBytes}`);
     rootfsBytes = marker.rootfsBytes;
@@ -90,7 +90,7 @@ describe('golden image boots from its disk', () => {
 
   test('OVMF, e1000: firmware=uefi and the e1000 MAC', async (t) => {
     const { marker } = await bootToMarker(t, 'uefi', { disk: await diskCopy(), firmware: 'uefi', nic: { model: 'e1000', mac: '52:54:00:aa:bb:dd' } });
-    assert.deepEqual(marker, { hostname: HOSTNAME, machineId: MACHINE_ID, mac: '52:54:00:aa:bb:dd', diskBytes: IMAGE_BYTES, rootfsBytes: marker.rootfsBytes, firmware: 'uefi' });
+    assert.deepEqual(marker, { hostname: HOSTNAME, machineId: MACHINE_ID, mac: '52:54:00:aa:bb:dd', diskBytes: IMAGE_BYTES, rootfsBytes: marker.rootfsBytes, firmware: 'uefi', address: 'none' });
     if (rootfsBytes) assert.equal(marker.rootfsBytes, rootfsBytes);
   });
 });

@@ -198,15 +198,16 @@ describe('golden image builder', () => {
 
 describe('clone marker line', () => {
   test('parses every field; mac=none means no NIC', () => {
-    const log = 'noise\r\nRACKCAST-CLONE hostname=web-07 machine-id=0123456789abcdef0123456789abcdef mac=52:54:00:aa:bb:cc disk-bytes=1073741824 rootfs-bytes=442847232 firmware=uefi\r\n[ 3.1] reboot: Power down\r\n';
+    const log = 'noise\r\nRACKCAST-CLONE hostname=web-07 machine-id=0123456789abcdef0123456789abcdef mac=52:54:00:aa:bb:cc disk-bytes=1073741824 rootfs-bytes=442847232 firmware=uefi address=10.77.0.50/24\r\n[ 3.1] reboot: Power down\r\n';
     assert.deepEqual(parseCloneMarker(log), { hostname: 'web-07', machineId: '0123456789abcdef0123456789abcdef', mac: '52:54:00:aa:bb:cc',
-      diskBytes: 1073741824, rootfsBytes: 442847232, firmware: 'uefi' });
+      diskBytes: 1073741824, rootfsBytes: 442847232, firmware: 'uefi', address: '10.77.0.50/24' });
     assert.equal(parseCloneMarker(log.replace('mac=52:54:00:aa:bb:cc', 'mac=none'))?.mac, null);
   });
 
   test('a missing or garbled line gives null', () => {
     assert.equal(parseCloneMarker('golden-init: root /dev/vda2\n'), null);
-    assert.equal(parseCloneMarker('RACKCAST-CLONE hostname=a machine-id=b mac=none disk-bytes=x rootfs-bytes=1 firmware=bios\n'), null);
-    assert.equal(parseCloneMarker('RACKCAST-CLONE hostname=a machine-id=b mac=none disk-bytes=1 rootfs-bytes=1 firmware=coreboot\n'), null);
+    assert.equal(parseCloneMarker('RACKCAST-CLONE hostname=a machine-id=b mac=none disk-bytes=x rootfs-bytes=1 firmware=bios address=dhcp\n'), null);
+    assert.equal(parseCloneMarker('RACKCAST-CLONE hostname=a machine-id=b mac=none disk-bytes=1 rootfs-bytes=1 firmware=coreboot address=dhcp\n'), null);
+    assert.equal(parseCloneMarker('RACKCAST-CLONE hostname=a machine-id=b mac=none disk-bytes=1 rootfs-bytes=1 firmware=bios\n'), null, 'no address field');
   });
 });

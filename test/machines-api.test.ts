@@ -9,6 +9,7 @@ import { detectProfile } from '@rackcast/agent';
 import { loadConfig, silentLogger, startServer, type MachineSummary, type RackcastConfig, type RunningServer } from '@rackcast/server';
 import type { MachineProfile } from '@rackcast/wire';
 import { AgentProcess, cmdlineFromScript } from './helpers/agent-process.js';
+import { apiAuth } from './helpers/api-auth.js';
 import { parseJson, runCli } from './helpers/rackcast-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -22,8 +23,11 @@ const run = promisify(execFile);
 
 interface Json { status: number; body: Record<string, unknown> }
 
+/** A technician's credential (operator), for calls that carry no machine secret. */
+let technician: Record<string, string> = {};
+
 async function call(base: string, method: string, path: string, body?: unknown, secret?: string): Promise<Json> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = secret === undefined ? { ...technician } : {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (secret !== undefined) headers['authorization'] = `Bearer ${secret}`;
   const res = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -54,6 +58,7 @@ describe('machines: registration, API, CLI and a real agent', () => {
     dir = await tempDir('machines');
     config = loadConfig(undefined, { RACKCAST_STORE_DIR: join(dir.path, 'store'), RACKCAST_HTTP_PORT: '0' });
     server = await startServer(config, silentLogger());
+    technician = { ...(await apiAuth(server)).operator };
     profile = await detectProfile({ info: null });
   });
   after(async () => {

@@ -4,6 +4,7 @@ import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { localAdminHeaders } from './helpers/api-auth.js';
 import { runCli } from './helpers/rackcast-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -31,7 +32,8 @@ test('rackcast serve answers on its port, logs JSON, and stops cleanly on SIGTER
     });
     const health = await (await fetch(`${url}/api/health`)).json() as { status: string };
     assert.equal(health.status, 'ok');
-    assert.deepEqual(await (await fetch(`${url}/api/images`)).json(), { images: [] });
+    assert.equal((await fetch(`${url}/api/images`)).status, 401, 'the API needs a credential');
+    assert.deepEqual(await (await fetch(`${url}/api/images`, { headers: await localAdminHeaders(store) })).json(), { images: [] });
     await access(join(store, 'server.json'));
     const started = stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; level: number });
     assert.ok(started.some((l) => l.msg === 'rackcast server started'), 'structured JSON log on stderr');

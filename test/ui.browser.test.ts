@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { loadConfig, silentLogger, startServer, type RunningServer } from '@rackcast/server';
 import { AgentProcess, cmdlineFromScript } from './helpers/agent-process.js';
+import { apiAuth, loginCookie, type RoleHeaders } from './helpers/api-auth.js';
 import { ensureDashboardBuilt, launchBrowser, screenshotDir, type Browser } from './helpers/browser.js';
 import { fakeMachine } from './helpers/fake-machine.js';
 import { writeSyntheticDisk } from './helpers/synthetic-disk.js';
@@ -30,6 +31,7 @@ const AGENT = fileURLToPath(new URL('../../preboot-image/agent/bin/rackcast-agen
 let work: Awaited<ReturnType<typeof tempDir>>;
 let server: RunningServer;
 let browser: Browser;
+let as: RoleHeaders;
 const agents: AgentProcess[] = [];
 const receivers: ChildProcess[] = [];
 const shots = screenshotDir('ui');
@@ -61,6 +63,11 @@ before(async () => {
   const config = { ...base, multicast: { ...base.multicast, interface: '127.0.0.1', groupBase: `239.${randomInt(100, 200)}.${randomInt(0, 200)}.0`, portBase: randomInt(20_000, 40_000) } };
   server = await startServer(config, silentLogger(), { announceMs: 500, reportTimeoutMs: 1000, deadAfterMs: 3000, startTimeoutMs: 30_000, lostGraceMs: 30_000 });
   browser = await launchBrowser();
+  as = await apiAuth(server);
+  // The page acts as a logged-in operator: the login cookie, got through the API, set in the browser.
+  await server.auth.accounts.addUser('technician', 'a password long enough', 'operator');
+  const session = await loginCookie(server.url, 'technician', 'a password long enough');
+  await browser.context.addCookies([{ name: session.name, value: session.value, url: server.url, httpOnly: true, sameSite: 'Strict' }]);
 });
 
 after(async () => {
@@ -153,7 +160,7 @@ describe('dashboard in headless Chromium', () => {
     // The image the first test imported through the page.
     const page = await browser.context.newPage();
     page.setDefaultTimeout(STEP_MS);
-    const created = await fetch(`${server.url}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image: 'golden', expect: 2, rate: '40mbit' }) });
+    const created = await fetch(`${server.url}/api/sessions`, { method: 'POST', headers: { ...as.operator, 'content-type': 'application/json' }, body: JSON.stringify({ image: 'golden', expect: 2, rate: '40mbit' }) });
     assert.equal(created.status, 201);
     const { session, tokens } = (await created.json()) as { session: { id: number }; tokens: string[] };
     await page.goto(`${server.url}/#/sessions/${session.id}`);

@@ -11,18 +11,15 @@
 //
 // Usage: npx tsc -p scripts/bench && node scripts/bench/dist/capture-map.js [--sizes 1G,20G] [--runs 3] [--work DIR]
 import { execFile, spawn } from 'node:child_process';
-import { cp as copyTree, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildUsedMap, hashDisk, openCaptureSource, planBlocks, runTool } from '@rackcast/agent';
+import { buildFileTree, buildRealDisk, TOOL_ENV as ENV } from './capture/real-disk.js';
 
 const exec = promisify(execFile);
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const makeDisk = join(root, 'scripts/make-test-disk.sh');
 const BLOCK = 256 * 1024;
-const ENV = { ...process.env, PATH: `${process.env['PATH'] ?? '/usr/bin:/bin'}:/usr/sbin:/sbin` };
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -54,15 +51,6 @@ function timedTool(cmd: string, args: readonly string[]): Promise<number> {
   });
 }
 
-async function buildTree(work: string): Promise<string> {
-  const tree = join(work, 'tree');
-  await mkdir(tree, { recursive: true });
-  for (const src of ['/usr/bin', '/usr/share/doc', '/usr/lib/python3.11', '/usr/share/perl', '/usr/share/zoneinfo']) {
-    await copyTree(src, join(tree, src.replaceAll('/', '_')), { recursive: true, verbatimSymlinks: true, errorOnExist: false }).catch(() => undefined);
-  }
-  return tree;
-}
-
 interface Measured {
   readonly seconds: number;
   readonly blocks: number;
@@ -89,8 +77,7 @@ async function ours(disk: string, parts: (n: number) => string | null, zeroScanO
 
 async function benchSize(work: string, tree: string, size: string, runs: number): Promise<string[]> {
   const disk = join(work, `disk-${size}.img`);
-  await exec('bash', [makeDisk, 'build', disk, '--size', size, '--fat-size', '64M', '--ext4-from', tree, '--keep-parts'], { maxBuffer: 1 << 24, env: ENV });
-  const parts = (n: number): string | null => (n === 1 || n === 2 ? `${disk}.p${n}.img` : null);
+  const parts = (await buildRealDisk(disk, tree, size)).partitionPath;
   const t: Record<string, number[]> = { partclone: [], zero: [], peerImage: [], dd: [] };
   let mapped: Measured | null = null;
   let scanned: Measured | null = null;
@@ -122,7 +109,7 @@ async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
   const work = await mkdtemp(join(arg('work', tmpdir()), 'rackcast-bench-capture-'));
   try {
-    const tree = await buildTree(work);
+    const tree = await buildFileTree(work);
     const rows: string[] = [];
     for (const size of sizes) {
       process.stderr.write(`${size}: building and measuring (${runs} runs)…\n`);

@@ -3,6 +3,7 @@ import { createBootDecider } from './boot/boot-policy.js';
 import type { RackcastConfig } from './config/index.js';
 import type { Logger } from './log.js';
 import type { MachineRegistry } from './machine/index.js';
+import type { BootCounters } from './metrics/index.js';
 import { startDhcpServer, type DhcpLease, type RunningDhcpServer } from './net/dhcp/index.js';
 import { startTftpServer, type TftpServer } from './net/tftp/index.js';
 import type { ImageStore } from './store/index.js';
@@ -19,7 +20,7 @@ export interface BootServices {
  * without it the server only serves HTTP boot (a site's own DHCP points machines at it).
  * Runs after HTTP listens, because DHCP hands out URLs with the real port.
  */
-export async function startBootServices(config: Readonly<RackcastConfig>, endpoints: BootEndpoints, store: ImageStore, machines: MachineRegistry, log: Logger): Promise<BootServices> {
+export async function startBootServices(config: Readonly<RackcastConfig>, endpoints: BootEndpoints, store: ImageStore, machines: MachineRegistry, log: Logger, counters?: BootCounters): Promise<BootServices> {
   let dhcp: RunningDhcpServer | null = null;
   let tftp: TftpServer | null = null;
   const close = async () => {
@@ -36,6 +37,7 @@ export async function startBootServices(config: Readonly<RackcastConfig>, endpoi
       tftp = await startTftpServer({
         host: endpoints.address, port: t.port, maxTransfers: t.maxTransfers, maxBlockSize: t.maxBlockSize, maxWindowSize: t.maxWindowSize,
         root: config.boot.ipxeDir, linkTargets: t.linkTargets,
+        ...(counters ? { onRequest: counters.tftpRequest } : {}),
       }, log);
     }
     if (config.dhcp.mode !== 'off') {
@@ -48,6 +50,7 @@ export async function startBootServices(config: Readonly<RackcastConfig>, endpoi
           isKnownMachine: (mac) => Promise.resolve(machines.isKnownMachine(mac)),
         }),
         log,
+        ...(counters ? { onRequest: counters.dhcpRequest } : {}),
       });
     }
   } catch (err) {

@@ -1,15 +1,21 @@
-import { unlink, writeFile } from 'node:fs/promises';
+import { chmod, unlink, writeFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { join } from 'node:path';
 import { createApp, parseBitRate } from './api/index.js';
+import { AuthService } from './auth/index.js';
 import { resolveBootEndpoints, type BootEndpoints } from './boot/index.js';
 import { startBootServices } from './boot-services.js';
 import { loadConfig, type ConfigEnv, type RackcastConfig } from './config/index.js';
+import { CaptureJobs, CaptureRegistry } from './capture/index.js';
 import { DeployRegistry } from './deploy/index.js';
+import { RestoreRegistry } from './restore/index.js';
 import { DashboardFeed } from './dashboard/index.js';
 import { createLogger, type Logger } from './log.js';
 import { machineChannelHandler } from './machine-channel.js';
 import { MachineRegistry } from './machine/index.js';
+import { ServerMetrics } from './metrics/index.js';
 import { attachAgentChannel } from './net/agent-channel.js';
 import { startHttpServer } from './net/http-server.js';
 import { attachUiEvents } from './net/ui-events.js';
@@ -26,6 +32,8 @@ export interface ServerState {
   readonly pid: number;
   readonly url: string;
   readonly startedAt: string;
+  /** The local CLI's admin credential, new at each start (the file is mode 0600). Absent from older servers. */
+  readonly localToken?: string;
 }
 
 /** A started boot server. */
@@ -36,14 +44,18 @@ export interface RunningServer {
   readonly sessions: SessionRegistry;
   readonly machines: MachineRegistry;
   readonly deploys: DeployRegistry;
+  /** Accounts, API tokens, logins and the audit log. */
+  readonly auth: AuthService;
   /** Where machines on the boot network reach this server (from boot.* and the listening port). */
   readonly bootEndpoints: BootEndpoints;
+  /** The HTTP application; its router lists the routes the OpenAPI document must cover (test/openapi.test.ts). */
+  readonly app: Express;
   stop(): Promise<void>;
 }
 
 /** Opens the store from validated config; the one place store options are derived. */
 export function openStore(config: Readonly<RackcastConfig>, log: Logger): Promise<ImageStore> {
-  return ImageStore.open({ dir: config.store.dir, blockSize: config.store.blockSize, keepVersions: config.store.keepVersions, log });
+  return ImageStore.open({ dir: config.store.dir, blockSize: config.store.blockSize, keepVersions: config.store.keepVersions, keepByImage: config.store.keep, log });
 }
 
 /**
@@ -59,6 +71,10 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
   const b = config.boot;
   const machines = await MachineRegistry.open(store, { unknownMachines: b.unknownMachines, tokenTtlMs: b.tokenTtlSeconds * 1000, log });
   const deploys = await DeployRegistry.open(store, sessions, machines, { log });
+  const restores = await RestoreRegistry.open(store, machines, deploys, log);
+  const captures = new CaptureRegistry(store, log);
+  const captureJobs = CaptureJobs.open(captures, machines, store, log);
+  const auth = await AuthService.open(store, { log });
   // Boot URLs carry the port the server really listens on (config may say 0), known after listen.
   let bootEndpoints: BootEndpoints | undefined;
   const endpoints = (): BootEndpoints => {
@@ -66,9 +82,13 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
     return bootEndpoints;
   };
   const boot = { endpoints, prebootDir: b.prebootDir, ipxeDir: b.ipxeDir, kernelArgs: b.kernelArgs };
+  // Prometheus metrics: DHCP and TFTP count into it as requests happen; the rest is read at scrape time.
+  const metrics = new ServerMetrics(RACKCAST_VERSION);
+  let app: Express;
   let http;
   try {
-    http = await startHttpServer(createApp({ store, sessions, machines, deploys, boot, log, version: RACKCAST_VERSION }), config.http, log);
+    app = createApp({ store, sessions, machines, deploys, restores, captures, captureJobs, auth, boot, log, version: RACKCAST_VERSION, metrics });
+    http = await startHttpServer(app, config.http, log);
     bootEndpoints = resolveBootEndpoints(config, (http.server.address() as AddressInfo).port);
   } catch (err) {
     await http?.close();
@@ -77,7 +97,7 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
   }
   let bootServices;
   try {
-    bootServices = await startBootServices(config, bootEndpoints, store, machines, log);
+    bootServices = await startBootServices(config, bootEndpoints, store, machines, log, metrics.boot);
   } catch (err) {
     await http.close();
     await machines.close();
@@ -86,11 +106,13 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
   }
   const detachChannel = attachAgentChannel(http.server, sessionChannelHandler(sessions), log, machineChannelHandler(machines));
   const dashboard = new DashboardFeed({ machines, sessions, deploys, store });
-  const detachDashboard = attachUiEvents(http.server, dashboard, log);
+  const detachDashboard = attachUiEvents(http.server, dashboard, log, { authorise: dashboardAuthoriser(auth) });
   await sessions.resume();
   const statePath = join(config.store.dir, SERVER_STATE_FILE);
-  const state: ServerState = { pid: process.pid, url: http.url, startedAt: new Date().toISOString() };
-  await writeFile(statePath, `${JSON.stringify(state)}\n`);
+  const state: ServerState = { pid: process.pid, url: http.url, startedAt: new Date().toISOString(), localToken: auth.localSecret };
+  // It holds an admin credential: owner-only, also when an old file (a crashed server's) is reused.
+  await writeFile(statePath, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+  await chmod(statePath, 0o600);
   log.info({ version: RACKCAST_VERSION, store: config.store.dir, url: http.url }, 'rackcast server started');
   return {
     url: http.url,
@@ -99,7 +121,9 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
     sessions,
     machines,
     deploys,
+    auth,
     bootEndpoints,
+    app,
     async stop() {
       await bootServices.close();
       await sessions.shutdown();
@@ -113,6 +137,16 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
       await store.close();
       log.info('rackcast server stopped');
     },
+  };
+}
+
+/** The dashboard socket's check: any account (viewer or more); refusals go to the audit log. */
+function dashboardAuthoriser(auth: AuthService): (req: IncomingMessage, accessToken: string | null) => boolean {
+  return (req, accessToken) => {
+    const principal = auth.principalOf(req.headers, accessToken);
+    if (principal) return true;
+    auth.record({ at: new Date().toISOString(), actor: '-', via: 'none', role: null, action: 'GET /api/events', target: '/api/events', status: 401, ip: req.socket.remoteAddress ?? '' });
+    return false;
   };
 }
 

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { importImage, loadConfig, silentLogger, startServer, type DeployView, type RunningServer } from '@rackcast/server';
 import { AgentProcess, cmdlineFromScript } from './agent-process.js';
+import { apiAuth } from './api-auth.js';
 import type { FakeMachine } from './fake-machine.js';
 import { tempDir } from './temp-dir.js';
 
@@ -49,8 +50,11 @@ export class DeployHarness {
     return { RACKCAST_STORE_DIR: this.server.config.store.dir, PATH: TOOL_ENV.PATH };
   }
 
+  #viewer: Readonly<Record<string, string>> | undefined;
+
   async session(id: number): Promise<SessionJson> {
-    const res = await fetch(`${this.server.url}/api/sessions/${id}`);
+    this.#viewer ??= (await apiAuth(this.server)).viewer;
+    const res = await fetch(`${this.server.url}/api/sessions/${id}`, { headers: this.#viewer });
     return ((await res.json()) as { session: SessionJson }).session;
   }
 

@@ -50,20 +50,20 @@ export async function registerFleet(server: RunningServer, count: number, events
 }
 
 /** Creates `sessions` deploys of `image` over the fleet (an equal share each) and cancels all but `keepRunning`. */
-export async function createDeploys(url: string, image: string, macs: readonly string[], sessions: number, keepRunning: number): Promise<number[]> {
+export async function createDeploys(url: string, auth: Readonly<Record<string, string>>, image: string, macs: readonly string[], sessions: number, keepRunning: number): Promise<number[]> {
   const per = Math.floor(macs.length / sessions);
   const ids: number[] = [];
   for (let s = 0; s < sessions; s++) {
     const machines = macs.slice(s * per, (s + 1) * per);
     const res = await fetch(`${url}/api/deploys`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST', headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ image, machines, hostnamePattern: `rack${s + 1}-{n}`, rate: '100mbit' }),
     });
     if (res.status !== 201) throw new Error(`deploy ${s + 1} refused: ${res.status} ${await res.text()}`);
     ids.push(((await res.json()) as { session: { id: number } }).session.id);
   }
   for (const id of ids.slice(keepRunning)) {
-    const res = await fetch(`${url}/api/sessions/${id}`, { method: 'DELETE' });
+    const res = await fetch(`${url}/api/sessions/${id}`, { method: 'DELETE', headers: auth });
     if (!res.ok) throw new Error(`cancel of session ${id}: ${res.status}`);
   }
   return ids;

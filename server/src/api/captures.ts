@@ -1,17 +1,17 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
-import { CaptureRegistry } from '../capture/index.js';
+import { CaptureRegistry, type CaptureJobs } from '../capture/index.js';
 import { RackcastError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ImageStore } from '../store/index.js';
 import { parseBody } from './images.js';
 
-const CreateBody = z.object({
+export const CreateBody = z.object({
   image: z.string().min(1),
   machine: z.string().min(1).nullable().optional(),
 }).strict();
 
-const CommitBody = z.object({
+export const CommitBody = z.object({
   config: z.unknown(),
   profile: z.unknown().optional(),
 }).strict();
@@ -90,6 +90,25 @@ export function capturesRouter(store: ImageStore, log: Logger, captures = new Ca
     const session = await captures.get(idParam(req.params.id));
     await session.cancel();
     res.json({ capture: (await captures.info(session)).capture });
+  });
+  return router;
+}
+
+export const CaptureJobBody = z.object({
+  image: z.string().min(1),
+  disk: z.string().max(256).optional(),
+}).strict();
+
+/**
+ * POST /api/machines/:machine/capture {image, disk?} → 201 {capture, job}: the machine (a MAC,
+ * or a host name one of its captures recorded) captures its disk as its next job
+ * (docs/capture-protocol.md, "Capture as a machine job"). Mounted beside the machines router.
+ */
+export function captureJobRouter(jobs: CaptureJobs): Router {
+  const router = Router();
+  router.post('/:mac/capture', async (req, res) => {
+    const body = parseBody(CaptureJobBody, req.body);
+    res.status(201).json(await jobs.start({ machine: req.params.mac ?? '', image: body.image, ...(body.disk !== undefined ? { disk: body.disk } : {}) }));
   });
   return router;
 }

@@ -8,7 +8,7 @@ import { parseBitRate } from './bit-rate.js';
 import { parseBody } from './images.js';
 import { sessionSummary } from './sessions.js';
 
-const DeployBody = z.object({
+export const DeployBody = z.object({
   image: z.string().min(1),
   at: z.string().optional(),
   machines: z.array(z.string().max(64)).min(1).max(1000).optional(),

@@ -4,12 +4,12 @@ import { RackcastError } from '../errors.js';
 import { exportImage, importImage } from '../image/index.js';
 import { parseTimeSelector, parseVersionSelector, validateImageName, type ImageStore, type VersionSelector } from '../store/index.js';
 
-const ImportBody = z.object({
+export const ImportBody = z.object({
   file: z.string().min(1),
   allowUnknownRaw: z.boolean().optional(),
 }).strict();
 
-const ExportBody = z.object({
+export const ExportBody = z.object({
   out: z.string().min(1),
   force: z.boolean().optional(),
 }).strict();

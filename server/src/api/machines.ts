@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { normaliseMac, type MachineRegistry } from '../machine/index.js';
 import { parseBody } from './images.js';
 
-const JobBody = z.object({ action: z.enum(MACHINE_JOB_ACTIONS) }).strict();
+export const JobBody = z.object({ action: z.enum(MACHINE_JOB_ACTIONS) }).strict();
 
 /** /api/machines: every machine the server knows, one machine, and setting its job. */
 export function machinesRouter(machines: MachineRegistry): Router {

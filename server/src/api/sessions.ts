@@ -9,7 +9,7 @@ import { parseBitRate } from './bit-rate.js';
 import { parseBody } from './images.js';
 import { streamSessionEvents } from './session-events.js';
 
-const CreateBody = z.object({
+export const CreateBody = z.object({
   image: z.string().min(1),
   at: z.string().optional(),
   expect: z.number().int().min(1).max(10_000),
@@ -20,7 +20,7 @@ const CreateBody = z.object({
   datagramSize: z.number().int().min(576).max(65507).optional(),
 }).strict();
 
-const TokensBody = z.object({ count: z.number().int().min(1).max(1000) }).strict();
+export const TokensBody = z.object({ count: z.number().int().min(1).max(1000) }).strict();
 
 /** What operators see of a session: never the key or tokens; a deploy session also shows its members. */
 export function sessionSummary(session: StreamSession, deploys?: DeployRegistry): Omit<SessionRecord, 'key' | 'tokens' | 'receivers'> & { receivers: unknown[]; tokensLeft: number; deploy: DeployView | null } {

@@ -1,5 +1,24 @@
-/** Where a capture is: waiting for its agent's offer, receiving blocks, or over. */
-export type CaptureState = 'waiting' | 'uploading' | 'committed' | 'cancelled';
+import type { CaptureProgress, CaptureStage } from '@rackcast/wire';
+
+/**
+ * Where a capture is: waiting for its agent's offer, receiving blocks, or over (committed,
+ * cancelled by the technician, or failed: its capture job's agent reported a failure).
+ */
+export type CaptureState = 'waiting' | 'uploading' | 'committed' | 'cancelled' | 'failed';
+
+/** A capture run as a machine job (`rackcast capture <machine>`): where the machine's agent is. */
+export interface CaptureJobRecord {
+  /** The disk the job names (serial, WWN or kernel name); "" = the machine's only fixed disk. */
+  readonly disk: string;
+  /** "queued" until the agent reports; then its stage (mapping, hashing, uploading, committing, committed, failed). */
+  readonly stage: 'queued' | CaptureStage;
+  /** Bytes of the current stage, as the agent last reported. */
+  readonly progress: CaptureProgress | null;
+  /** Boots of the machine that took the job: a machine reset mid-capture takes it again. */
+  readonly tries: number;
+  /** Why the job failed (the agent's code and message, or the server's). */
+  readonly failure: { readonly code: string; readonly message: string } | null;
+}
 
 /** What the agent's last offer held, as the server evaluated it. */
 export interface OfferSummary {
@@ -36,6 +55,8 @@ export interface CaptureRecord {
   readonly wire: { readonly offers: number; readonly offerBytes: number; readonly fingerprintBytes: number };
   /** The version the capture committed; null until then. */
   readonly version: number | null;
+  /** Set when the capture runs as a machine job; null for a capture started by hand. */
+  readonly job: CaptureJobRecord | null;
 }
 
 /** A capture as the API shows it: the record without its token hash. */

@@ -3,7 +3,7 @@ import { encodeBaseFingerprints, fingerprintManifest, parseMacText, isWireError 
 import { RackcastError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { validateImageName, type ImageStore, type StateArea, type VersionRecord } from '../store/index.js';
-import { captureView, type CaptureRecord, type CaptureView } from './capture-record.js';
+import { captureView, type CaptureJobRecord, type CaptureRecord, type CaptureView } from './capture-record.js';
 import { CaptureSession } from './capture-session.js';
 
 /** What a technician (or, later, a capture job) asks for. */
@@ -12,6 +12,8 @@ export interface CreateCaptureRequest {
   readonly image: string;
   /** The machine's MAC, e.g. "52:54:00:12:34:56"; recorded with the version. */
   readonly machine?: string | null;
+  /** Set when the capture runs as a machine job: the disk it names ("" = the only fixed disk). */
+  readonly job?: { readonly disk: string } | null;
 }
 
 /** What the agent learns from its token before offering. */
@@ -41,6 +43,7 @@ export class CaptureRegistry {
   readonly #records: StateArea<CaptureRecord>;
   readonly #meta: StateArea<number>;
   readonly #sessions = new Map<number, CaptureSession>();
+  readonly #watchers = new Set<(record: CaptureRecord) => void>();
   #loaded: Promise<void> | null = null;
 
   constructor(store: ImageStore, log: Logger) {
@@ -52,15 +55,25 @@ export class CaptureRegistry {
 
   async #load(): Promise<void> {
     this.#loaded ??= (async () => {
-      for (const record of await this.#records.values()) this.#open(record);
+      // Records written before capture jobs existed have no `job`.
+      for (const record of await this.#records.values()) this.#open({ ...record, job: record.job ?? null });
     })();
     await this.#loaded;
   }
 
   #open(record: CaptureRecord): CaptureSession {
-    const session = new CaptureSession(record, this.#store, (r) => this.#records.put(String(r.id), r), this.#log);
+    const session = new CaptureSession(record, this.#store, async (r) => {
+      await this.#records.put(String(r.id), r);
+      for (const watcher of this.#watchers) watcher(r);
+    }, this.#log);
     this.#sessions.set(record.id, session);
     return session;
+  }
+
+  /** Calls `onChange` after each saved change of a capture (state, offer, job stage). Returns the function that stops it. */
+  watch(onChange: (record: CaptureRecord) => void): () => void {
+    this.#watchers.add(onChange);
+    return () => this.#watchers.delete(onChange);
   }
 
   /** Starts a capture and returns it with its token (shown once). */
@@ -72,9 +85,10 @@ export class CaptureRegistry {
     await this.#meta.put('next', id + 1);
     const token = newToken();
     const now = new Date().toISOString();
+    const job: CaptureJobRecord | null = request.job ? { disk: request.job.disk, stage: 'queued', progress: null, tries: 0, failure: null } : null;
     const record: CaptureRecord = {
       id, image, machine, tokenHash: tokenHash(token), state: 'waiting', createdAt: now, updatedAt: now, offer: null,
-      uploads: { blocks: 0, bytes: 0, duplicates: 0, refused: 0 }, wire: { offers: 0, offerBytes: 0, fingerprintBytes: 0 }, version: null,
+      uploads: { blocks: 0, bytes: 0, duplicates: 0, refused: 0 }, wire: { offers: 0, offerBytes: 0, fingerprintBytes: 0 }, version: null, job,
     };
     await this.#records.put(String(id), record);
     this.#open(record);

@@ -2,7 +2,7 @@ import { BlockSet, parseCapturedConfig, parseMachineProfile, isWireError, type C
 import { hasCode, RackcastError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ImageStore, JsonValue, VersionRecord, VersionWriter } from '../store/index.js';
-import type { CaptureRecord, OfferSummary } from './capture-record.js';
+import type { CaptureJobRecord, CaptureRecord, OfferSummary } from './capture-record.js';
 import { readOffer, type OfferPlan } from './read-offer.js';
 
 /** The server's answer to an offer: which of the offered blocks to upload. */
@@ -58,7 +58,7 @@ export class CaptureSession {
 
   #checkOpen(): void {
     const state = this.#record.state;
-    if (state === 'committed' || state === 'cancelled') {
+    if (state === 'committed' || state === 'cancelled' || state === 'failed') {
       throw new RackcastError('RC_ERR_CAPTURE_CLOSED', `capture ${this.#record.id} is ${state}; start a new capture with \`rackcast capture start --image ${this.#record.image}\``, { capture: this.#record.id });
     }
   }
@@ -158,7 +158,8 @@ export class CaptureSession {
       config: config as unknown as JsonValue,
       profile: profile as unknown as JsonValue,
     });
-    await this.#update({ state: 'committed', version: version.version });
+    const job = this.#record.job;
+    await this.#update({ state: 'committed', version: version.version, ...(job !== null ? { job: { ...job, stage: 'committed', progress: null } } : {}) });
     this.#log.info({ version: version.version, newBlocks: version.newBlocks, newBytes: version.newBytes }, 'capture committed');
     return version;
   }
@@ -166,11 +167,39 @@ export class CaptureSession {
   /** Stops the capture; blocks it stored are left for gc. */
   async cancel(): Promise<void> {
     this.#checkOpen();
+    this.#close();
+    await this.#update({ state: 'cancelled' });
+  }
+
+  /** Ends a capture job that failed on its machine: closed like a cancel, with the reason kept. Nothing is committed. */
+  async fail(failure: { readonly code: string; readonly message: string }): Promise<void> {
+    this.#checkOpen();
+    this.#close();
+    const job = this.#record.job;
+    await this.#update({ state: 'failed', ...(job !== null ? { job: { ...job, stage: 'failed', failure } } : {}) });
+    this.#log.warn({ code: failure.code }, 'capture failed');
+  }
+
+  /**
+   * Records where the capture job's agent is. A stage change (or a new try) is saved; progress
+   * within a stage is kept in memory, as upload counters are.
+   */
+  async jobUpdate(change: Partial<Pick<CaptureJobRecord, 'stage' | 'progress' | 'tries'>>): Promise<void> {
+    const job = this.#record.job;
+    if (job === null) return;
+    const next = { ...job, ...change };
+    if (next.stage === job.stage && next.tries === job.tries) {
+      this.#record = { ...this.#record, job: next };
+      return;
+    }
+    await this.#update({ job: next });
+  }
+
+  #close(): void {
     this.#writer?.abort();
     this.#writer = null;
     this.#plan = null;
     this.#missing.clear();
-    await this.#update({ state: 'cancelled' });
   }
 }
 

@@ -31,7 +31,8 @@ interface CreatedAnswer {
   readonly session: { id: number; image: string; version: number; group: string; port: number; deploy: DeployView };
 }
 
-function describePlan(plan: DeployPlan): string[] {
+/** The plan as indented lines: disk, layout, personalisation. */
+export function describePlan(plan: DeployPlan): string[] {
   const t = plan.target;
   const fit = plan.layout.resizePartition === null ? 'layout kept' : `partition ${plan.layout.resizePartition} (${plan.layout.filesystem}) fitted to the disk`;
   const p = plan.personalise;

@@ -5,8 +5,8 @@ import { validateImageName, type GcReport, type ImageSummary, type VerifyReport,
 import type { StoreClient } from './store-client.js';
 
 /** The store through a running server's API. File paths are made absolute for the server. */
-export function httpStoreClient(baseUrl: string): StoreClient {
-  const call = <T>(method: string, path: string, body?: unknown): Promise<T> => request<T>(baseUrl, method, path, body);
+export function httpStoreClient(baseUrl: string, headers: Readonly<Record<string, string>> = {}): StoreClient {
+  const call = <T>(method: string, path: string, body?: unknown): Promise<T> => request<T>(baseUrl, headers, method, path, body);
   const versionPath = (v: VersionSelector) => (typeof v === 'object' ? `at:${v.at.toISOString()}` : String(v));
   // Validated here too: a name like '..' would be normalised away in the URL before the server saw it.
   const image = (name: string) => `/api/images/${encodeURIComponent(validateImageName(name))}`;
@@ -27,12 +27,12 @@ export function httpStoreClient(baseUrl: string): StoreClient {
   };
 }
 
-async function request<T>(baseUrl: string, method: string, path: string, body: unknown): Promise<T> {
+async function request<T>(baseUrl: string, auth: Readonly<Record<string, string>>, method: string, path: string, body: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(new URL(path, baseUrl), {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch (err) {

@@ -9,10 +9,13 @@ import { RACKCAST_VERSION } from '../version.js';
 import { formatBytes, formatTable } from './format.js';
 import { openStoreClient } from './open-store-client.js';
 import { progressLine } from './progress-line.js';
+import { addAccountCommands } from './account-commands.js';
 import { addCaptureCommands } from './capture-commands.js';
 import { addDeployCommand } from './deploy-command.js';
 import { addMachineCommands } from './machine-commands.js';
+import { addRestoreCommand } from './restore-command.js';
 import { addSessionCommands } from './session-commands.js';
+import { addImageVerifyCommand } from './image-verify-command.js';
 import type { StoreClient } from './store-client.js';
 import type { VersionRecord } from '../store/index.js';
 
@@ -120,6 +123,8 @@ image.command('rm <image>')
     print(opts.json ?? false, removed, () => `removed ${removed.map((v) => `${v.image}@${v.version}`).join(', ') || name}`);
   }));
 
+addImageVerifyCommand(image, withStore);
+
 const store = program.command('store').description('the image store as a whole');
 
 store.command('verify')
@@ -145,7 +150,9 @@ store.command('gc')
 addSessionCommands(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env), async (work) => { await work(); });
 addMachineCommands(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env));
 addDeployCommand(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env));
+addRestoreCommand(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env));
 addCaptureCommands(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env));
+addAccountCommands(program, () => loadConfig(program.opts<{ config?: string }>().config, process.env));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const json = process.argv.includes('--json');

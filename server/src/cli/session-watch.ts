@@ -47,7 +47,7 @@ export async function watchSession(config: Readonly<RackcastConfig>, id: string,
   const api = await connectServer(config);
   const draw = options.json ? (s: WatchedSession) => { out.write(`${JSON.stringify(s)}\n`); } : out.isTTY ? terminalDrawer(out) : plainDrawer(out);
   let last: WatchedSession | null = null;
-  for await (const event of readSse(new URL(`/api/sessions/${encodeURIComponent(id)}/events`, api.url).toString())) {
+  for await (const event of readSse(new URL(`/api/sessions/${encodeURIComponent(id)}/events`, api.url).toString(), api.headers)) {
     if (event.event !== 'session') continue;
     last = JSON.parse(event.data) as WatchedSession;
     draw(last);

@@ -1,4 +1,4 @@
-import { RackcastError } from '../errors.js';
+import { isRackcastErrorCode, RackcastError } from '../errors.js';
 
 /** One server-sent event: its name ("message" when unnamed) and its data lines joined. */
 export interface SseEvent {
@@ -33,16 +33,17 @@ export function splitSseEvents(text: string): { events: SseEvent[]; rest: string
 }
 
 /** Opens an event stream and yields its events until the server ends it. */
-export async function* readSse(url: string): AsyncGenerator<SseEvent> {
+export async function* readSse(url: string, headers: Readonly<Record<string, string>> = {}): AsyncGenerator<SseEvent> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'text/event-stream' } });
+    res = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' } });
   } catch (err) {
     throw new RackcastError('RC_ERR_SERVER_UNREACHABLE', `the server at ${url} does not answer: ${(err as Error).message}`, {}, { cause: err });
   }
   if (!res.ok || res.body === null) {
-    const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-    throw new RackcastError(res.status === 404 ? 'RC_ERR_SESSION_NOT_FOUND' : 'RC_ERR_INTERNAL', body.error?.message ?? `HTTP ${res.status}`);
+    const body = (await res.json().catch(() => ({}))) as { error?: { code?: unknown; message?: string } };
+    const code = body.error?.code;
+    throw new RackcastError(isRackcastErrorCode(code) ? code : res.status === 404 ? 'RC_ERR_SESSION_NOT_FOUND' : 'RC_ERR_INTERNAL', body.error?.message ?? `HTTP ${res.status}`);
   }
   const decoder = new TextDecoder();
   let pending = '';

@@ -19,6 +19,9 @@ export interface ConfigEnv {
   readonly RACKCAST_BOOT_INTERFACE?: string | undefined;
   readonly RACKCAST_BOOT_ADDRESS?: string | undefined;
   readonly RACKCAST_DHCP_MODE?: string | undefined;
+  /** The CLI's server and API token (client.url, client.token). */
+  readonly RACKCAST_URL?: string | undefined;
+  readonly RACKCAST_TOKEN?: string | undefined;
 }
 
 type Tree = Record<string, unknown>;
@@ -89,6 +92,8 @@ function applyEnv(tree: Tree, env: ConfigEnv, cwd: string): void {
   if (env.RACKCAST_BOOT_INTERFACE) section('boot')['interface'] = env.RACKCAST_BOOT_INTERFACE;
   if (env.RACKCAST_BOOT_ADDRESS) section('boot')['address'] = env.RACKCAST_BOOT_ADDRESS;
   if (env.RACKCAST_DHCP_MODE) section('dhcp')['mode'] = env.RACKCAST_DHCP_MODE;
+  if (env.RACKCAST_URL) section('client')['url'] = env.RACKCAST_URL;
+  if (env.RACKCAST_TOKEN) section('client')['token'] = env.RACKCAST_TOKEN;
 }
 
 /** Keeps non-numeric text as text so validation can name the bad value. */

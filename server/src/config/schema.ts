@@ -21,6 +21,7 @@ export const ConfigSchema = z.object({
     dir: z.string().min(1),
     blockSize: byteSize.refine((n) => n >= 4096 && n <= 16 * 1024 * 1024 && n % 4096 === 0, 'must be a multiple of 4KiB between 4KiB and 16MiB'),
     keepVersions: z.number().int().min(0),
+    keep: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be an image name'), z.number().int().min(0)).default({}),
   }).strict(),
   http: z.object({
     host: z.string().min(1),
@@ -69,6 +70,11 @@ export const ConfigSchema = z.object({
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   }).strict(),
+  /** Where the CLI finds a server (optional; default: the server holding this store, through its state file). */
+  client: z.object({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+    token: z.string().min(1).optional(),
+  }).strict().optional(),
 }).strict();
 
 export type RackcastConfig = z.infer<typeof ConfigSchema>;

@@ -37,6 +37,13 @@ export interface MemberRecord {
   updatedAt: string;
 }
 
+/** Ties a deploy to the restore it carries out (restore/): the restore's id and source machine. */
+export interface RestoreLink {
+  readonly id: number;
+  /** The machine whose captured identity is restored, e.g. "52:54:00:12:34:56" or "web-07". */
+  readonly source: string;
+}
+
 /** A deploy: one stream session and its members, persisted in the store's LevelDB. */
 export interface DeployRecord {
   readonly sessionId: number;
@@ -54,6 +61,8 @@ export interface DeployRecord {
   readonly tokens: readonly string[];
   members: MemberRecord[];
   finishedAt: string | null;
+  /** Set when the deploy is a restore (one member, planned from the captured identity). */
+  readonly restore?: RestoreLink;
 }
 
 /** What the API and the watchers see of a member (no token). */

@@ -1,16 +1,16 @@
 import { EventEmitter } from 'node:events';
-import type { DeployStatusMessage } from '@rackcast/wire';
+import type { DeployStatusMessage, MachineProfile } from '@rackcast/wire';
 import { RackcastError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MachineListener, MachineRegistry } from '../machine/index.js';
 import type { CreateSessionRequest } from '../session/index.js';
-import type { ImageStore, StateArea, VersionSelector } from '../store/index.js';
-import { deployView, isFinished, type DeployRecord, type DeployView, type MemberRecord } from './deploy-record.js';
+import type { ImageStore, StateArea, VersionRecord, VersionSelector } from '../store/index.js';
+import { deployView, isFinished, type DeployRecord, type DeployView, type MemberRecord, type RestoreLink } from './deploy-record.js';
 import type { StaticAddressing } from './static-address.js';
 import { DEFAULT_HOSTNAME_PATTERN, checkHostnamePattern, expandHostname } from './hostname-pattern.js';
 import { readImageFacts, type ImageFacts } from './image-facts.js';
 import { applyStatus, failMember, newMember, startTry } from './member-status.js';
-import { planRestore, type NicPolicy, type PlanResult } from './plan-restore.js';
+import { planRestore, type NicPolicy, type PlanMachine, type PlanResult } from './plan-restore.js';
 
 /** What a technician asks for: an image to these machines, or to the next `count` that boot. */
 export interface DeployRequest {
@@ -25,6 +25,16 @@ export interface DeployRequest {
   readonly hostnamePattern?: string;
   readonly nics?: NicPolicy;
   readonly staticAddress?: StaticAddressing | null;
+  /** A restore: its member is planned by the restore planner from the version's captured identity. */
+  readonly restore?: RestoreLink;
+}
+
+/**
+ * Plans the member of a restore (restore/ provides it; declared here so deploy/ does not depend
+ * on restore/). Called when the member's profile is known, at once or when it first boots.
+ */
+export interface RestorePlanner {
+  planMember(link: RestoreLink, version: VersionRecord, facts: ImageFacts, machine: PlanMachine): Promise<PlanResult>;
 }
 
 /** What a deploy needs of the stream sessions (the SessionRegistry; a fake in unit tests). */
@@ -72,6 +82,7 @@ export class DeployRegistry extends EventEmitter<{ update: [number] }> implement
   readonly #facts = new Map<number, ImageFacts>();
   readonly #timer: NodeJS.Timeout;
   #writes: Promise<void> = Promise.resolve();
+  #restorePlanner: RestorePlanner | null = null;
 
   private constructor(store: ImageStore, sessions: DeploySessions, machines: MachineRegistry, options: DeployRegistryOptions) {
     super();
@@ -93,6 +104,11 @@ export class DeployRegistry extends EventEmitter<{ update: [number] }> implement
     for (const record of await registry.#area.values()) registry.#deploys.set(record.sessionId, record);
     machines.listen(registry);
     return registry;
+  }
+
+  /** Sets the planner of restore members (the restore registry, wired by main.ts). */
+  useRestorePlanner(planner: RestorePlanner): void {
+    this.#restorePlanner = planner;
   }
 
   /** The deploy of a session, or null for a plain stream session. */
@@ -124,6 +140,7 @@ export class DeployRegistry extends EventEmitter<{ update: [number] }> implement
     const record: DeployRecord = {
       sessionId: session.record.id, image: facts.name, version: facts.version, createdAt: at, mode: request.machines ? 'machines' : 'count', count,
       hostnamePattern: pattern, nics: request.nics ?? 'boot-dhcp', staticAddress: request.staticAddress ?? null, tokens, members: (request.machines ?? []).map((mac, i) => newMember(mac, i + 1, at)), finishedAt: null,
+      ...(request.restore ? { restore: request.restore } : {}),
     };
     this.#deploys.set(record.sessionId, record);
     this.#facts.set(record.sessionId, facts);
@@ -223,9 +240,7 @@ export class DeployRegistry extends EventEmitter<{ update: [number] }> implement
       await this.#changed(record);
       return;
     }
-    const facts = await this.#factsOf(record);
-    const hostname = expandHostname(record.hostnamePattern, { n: member.index, mac: member.mac, serial: profile.system.serial, image: record.image });
-    const result = planRestore(facts, { mac: member.mac, profile }, { hostname, nics: record.nics, staticAddress: record.staticAddress ?? null, memberIndex: member.index });
+    const { result, hostname } = await this.#planMember(record, member, profile);
     member.hostname = hostname;
     if (!result.ok) {
       failMember(member, result.refusal, at);
@@ -242,6 +257,20 @@ export class DeployRegistry extends EventEmitter<{ update: [number] }> implement
     if (booted) startTry(member, at);
     else member.updatedAt = at;
     await this.#changed(record);
+  }
+
+  /** A clone's plan from the hostname pattern, or a restore's from the restore planner. */
+  async #planMember(record: DeployRecord, member: MemberRecord, profile: MachineProfile): Promise<{ result: PlanResult; hostname: string | null }> {
+    const facts = await this.#factsOf(record);
+    const machine = { mac: member.mac, profile };
+    if (record.restore !== undefined) {
+      const result: PlanResult = this.#restorePlanner === null
+        ? { ok: false, refusal: { code: 'RC_ERR_RESTORE_REFUSED', message: 'this server has no restore planner; start the restore again' } }
+        : await this.#restorePlanner.planMember(record.restore, await this.#store.resolveVersion(record.image, record.version), facts, machine);
+      return { result, hostname: result.ok ? result.plan.personalise.hostname : null };
+    }
+    const hostname = expandHostname(record.hostnamePattern, { n: member.index, mac: member.mac, serial: profile.system.serial, image: record.image });
+    return { result: planRestore(facts, machine, { hostname, nics: record.nics, staticAddress: record.staticAddress ?? null, memberIndex: member.index }), hostname };
   }
 
   /** A count deploy's open slot goes to a machine that just booted and has nothing else to do. */

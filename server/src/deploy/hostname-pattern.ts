@@ -36,3 +36,9 @@ export function expandHostname(pattern: string, fields: HostnameFields): string 
   const name = pattern.replace(FIELD, (_m, key: string) => values[key] ?? '').toLowerCase();
   return HOSTNAME.test(name) ? name : null;
 }
+
+/** A host name as given (a restore's captured one), lowercased; null when it is not a valid RFC 1123 name. */
+export function validHostname(text: string): string | null {
+  const name = text.trim().toLowerCase();
+  return HOSTNAME.test(name) ? name : null;
+}

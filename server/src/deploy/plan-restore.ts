@@ -16,6 +16,21 @@ export interface PlanOptions {
   readonly staticAddress?: StaticAddressing | null;
   /** The machine's 1-based place in the deploy (for its static address). */
   readonly memberIndex?: number;
+  /** A restore's kept identity instead of a clone's fresh one; null or absent: a clone. */
+  readonly identity?: KeptIdentity | null;
+}
+
+/**
+ * What a restore brings back instead of making a new clone (restore/plan-recovery.ts): the
+ * captured host's own network settings, already mapped to this machine's MACs, and its
+ * machine-id and SSH host keys left as captured, because it is the same host coming back.
+ */
+export interface KeptIdentity {
+  readonly nics: readonly NicConfig[];
+  readonly newMachineId: boolean;
+  readonly removeSshHostKeys: boolean;
+  /** The UEFI boot entry's label, e.g. the captured "debian"; default the host name. */
+  readonly bootLabel?: string;
 }
 
 /** The machine as the planner sees it: its boot MAC and its uploaded profile. */
@@ -26,7 +41,7 @@ export interface PlanMachine {
 
 /** Why a machine cannot take the image: a stable code and a message for the technician. */
 export interface PlanRefusal {
-  readonly code: 'RC_ERR_PLAN_NO_DISK' | 'RC_ERR_PLAN_DISK_TOO_SMALL' | 'RC_ERR_PLAN_DISK_AMBIGUOUS' | 'RC_ERR_PLAN_HOSTNAME' | 'RC_ERR_PLAN_ADDRESS';
+  readonly code: 'RC_ERR_PLAN_NO_DISK' | 'RC_ERR_PLAN_DISK_TOO_SMALL' | 'RC_ERR_PLAN_DISK_AMBIGUOUS' | 'RC_ERR_PLAN_HOSTNAME' | 'RC_ERR_PLAN_ADDRESS' | 'RC_ERR_RESTORE_REFUSED';
   readonly message: string;
 }
 
@@ -119,7 +134,7 @@ function staticNic(machine: PlanMachine, options: PlanOptions): NicConfig | Plan
   return { mac: machine.mac, mode: 'static', address, gateway: s.gateway, dns: [...s.dns] };
 }
 
-function uefiEntry(image: ImageFacts, machine: PlanMachine, hostname: string, reasons: string[]): Personalisation['uefiBootEntry'] {
+function uefiEntry(image: ImageFacts, machine: PlanMachine, label: string, reasons: string[]): Personalisation['uefiBootEntry'] {
   if (machine.profile.firmware.mode !== 'uefi') return null;
   const esp = image.partitions.find((p) => p.kind === 'esp');
   if (esp === undefined) {
@@ -127,8 +142,8 @@ function uefiEntry(image: ImageFacts, machine: PlanMachine, hostname: string, re
     return null;
   }
   const loader = UEFI_LOADERS[machine.profile.cpu.architecture] ?? (UEFI_LOADERS['x86_64'] as string);
-  reasons.push(`UEFI boot entry "${hostname}" for ${loader} on partition ${esp.number}`);
-  return { label: hostname, partition: esp.number, loader };
+  reasons.push(`UEFI boot entry "${label}" for ${loader} on partition ${esp.number}`);
+  return { label, partition: esp.number, loader };
 }
 
 /**
@@ -141,7 +156,9 @@ export function planRestore(image: ImageFacts, machine: PlanMachine, options: Pl
   if (options.hostname === null) {
     return { ok: false, refusal: { code: 'RC_ERR_PLAN_HOSTNAME', message: 'the hostname pattern gives no valid host name for this machine (an empty or odd serial?); choose another pattern' } };
   }
-  const bootStatic = staticNic(machine, options);
+  const kept = options.identity ?? null;
+  // A restore's NICs come mapped from the captured configuration; a static pool is for clones.
+  const bootStatic = kept === null ? staticNic(machine, options) : null;
   if (bootStatic !== null && 'code' in bootStatic) return { ok: false, refusal: bootStatic };
   const { disk } = choice;
   const reasons = [...choice.reasons];
@@ -154,8 +171,10 @@ export function planRestore(image: ImageFacts, machine: PlanMachine, options: Pl
     reasons.push(`the image comes from a ${image.sourceFirmware} machine; this one boots ${machine.profile.firmware.mode}`);
   }
   const personalise: Personalisation = {
-    rootPartition: root?.number ?? null, hostname: options.hostname, nics: nicConfigs(machine, options.nics, bootStatic),
-    newMachineId: true, removeSshHostKeys: true, uefiBootEntry: uefiEntry(image, machine, options.hostname, reasons),
+    rootPartition: root?.number ?? null, hostname: options.hostname,
+    nics: kept === null ? nicConfigs(machine, options.nics, bootStatic) : [...kept.nics],
+    newMachineId: kept?.newMachineId ?? true, removeSshHostKeys: kept?.removeSshHostKeys ?? true,
+    uefiBootEntry: uefiEntry(image, machine, kept?.bootLabel ?? options.hostname, reasons),
   };
   const plan: DeployPlan = {
     schema: DEPLOY_PLAN_SCHEMA_VERSION,

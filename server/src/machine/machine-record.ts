@@ -1,14 +1,14 @@
-import type { DeployJobSpec, MachineJob, MachineJobAction, MachineProfile } from '@rackcast/wire';
+import type { CaptureJobSpec, DeployJobSpec, MachineJob, MachineJobAction, MachineProfile } from '@rackcast/wire';
 import { RackcastError } from '../errors.js';
 
 /**
  * Where a machine is in its life as the server last saw it:
  * known (added by a technician, never booted here) → booting (its iPXE script was served)
  * → registered (the agent uploaded its profile) → waiting (the agent's channel is open, no work)
- * or deploying (its channel is open and it runs a deploy job)
+ * or deploying / capturing (its channel is open and it runs a deploy or capture job)
  * → rebooting / powered-off / local-boot (it acted on a job); offline: the channel dropped.
  */
-export type MachineState = 'known' | 'booting' | 'registered' | 'waiting' | 'deploying' | 'offline' | 'rebooting' | 'powered-off' | 'local-boot';
+export type MachineState = 'known' | 'booting' | 'registered' | 'waiting' | 'deploying' | 'capturing' | 'offline' | 'rebooting' | 'powered-off' | 'local-boot';
 
 /** One line of a machine's history, e.g. {event: "boot", detail: "agent (pcbios i386)"}. */
 export interface MachineEvent {
@@ -70,6 +70,7 @@ export function machineSummary(record: MachineRecord, online: boolean): MachineS
   const summary = { ...structuredClone(rest), online };
   // A deploy job carries the member's receiver token: a bearer secret, never shown.
   if (summary.job.action === 'deploy') summary.job = { ...summary.job, deploy: { ...summary.job.deploy, token: '' } };
+  if (summary.job.action === 'capture') summary.job = { ...summary.job, capture: { ...summary.job.capture, token: '' } };
   return summary;
 }
 
@@ -83,12 +84,23 @@ export function normaliseMac(text: string): string {
   return hex.match(/../g)?.join(':') ?? hex;
 }
 
-/** What a job is set to: a plain action, or a deploy with what it carries. */
-export type JobRequest = MachineJobAction | { readonly action: 'deploy'; readonly deploy: DeployJobSpec };
+/** What a job is set to: a plain action, or a deploy or capture with what it carries. */
+export type JobRequest =
+  | MachineJobAction
+  | { readonly action: 'deploy'; readonly deploy: DeployJobSpec }
+  | { readonly action: 'capture'; readonly capture: CaptureJobSpec };
 
 /** A fresh stored job. */
 export function storedJob(id: number, request: JobRequest, at: string): StoredJob {
-  return typeof request === 'string' ? { id, action: request, setAt: at } : { id, action: 'deploy', deploy: request.deploy, setAt: at };
+  if (typeof request === 'string') return { id, action: request, setAt: at };
+  return request.action === 'deploy' ? { id, action: 'deploy', deploy: request.deploy, setAt: at } : { id, action: 'capture', capture: request.capture, setAt: at };
+}
+
+/** How a job reads in events and logs: "reboot", "deploy session 4", "capture 2 of web-07". */
+export function describeJob(job: MachineJob): string {
+  if (job.action === 'deploy') return `deploy session ${job.deploy.sessionId}`;
+  if (job.action === 'capture') return `capture ${job.capture.captureId} of ${job.capture.image}`;
+  return job.action;
 }
 
 /** The job as the agent gets it (without when it was set). */

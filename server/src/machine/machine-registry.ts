@@ -1,12 +1,12 @@
 import type {
-  AgentRegistration, AgentRegistrationReply, DeployStatusMessage, MachineAgentMessage, MachineJobAction, MachineServerMessage,
+  AgentRegistration, AgentRegistrationReply, CaptureStatusMessage, DeployStatusMessage, MachineAgentMessage, MachineJobAction, MachineServerMessage,
 } from '@rackcast/wire';
 import { RackcastError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StateArea } from '../store/index.js';
 import { bootTargetFor, type BootTarget, type UnknownMachinePolicy } from './boot-decision.js';
 import {
-  MAX_EVENTS, MAX_TOKENS, jobMessage, machineSummary, storedJob,
+  MAX_EVENTS, MAX_TOKENS, describeJob, jobMessage, machineSummary, storedJob,
   type BootInfo, type JobRequest, type MachineRecord, type MachineState, type MachineSummary,
 } from './machine-record.js';
 import { hashSecret, newSecret } from './machine-secret.js';
@@ -35,15 +35,17 @@ export interface AgentChannel {
 }
 
 /**
- * Who else wants to hear about machines (the deploy registry), declared here so machine/ does
- * not depend on it. `registered` runs before the registration is answered, so a job it sets is
- * the one the agent gets.
+ * Who else wants to hear about machines (the deploy registry, the capture jobs), declared here
+ * so machine/ depends on neither. `registered` runs before the registration is answered, so a
+ * job it sets is the one the agent gets.
  */
 export interface MachineListener {
   /** An agent registered: `how` is "token" for a fresh boot, "credential" for a reconnect. */
   registered(mac: string, how: 'token' | 'credential'): Promise<void>;
   /** A deploy-status message from the machine's agent (not checked against the job: the listener does). */
-  deployStatus(mac: string, message: DeployStatusMessage): void;
+  deployStatus?(mac: string, message: DeployStatusMessage): void;
+  /** A capture-status message from the machine's agent (not checked against the job: the listener does). */
+  captureStatus?(mac: string, message: CaptureStatusMessage): void;
 }
 
 /** What the channel calls back with. */
@@ -83,7 +85,7 @@ export class MachineRegistry {
   readonly #savedAt = new Map<string, number>();
   #writes: Promise<void> = Promise.resolve();
   #closed = false;
-  #listener: MachineListener | null = null;
+  readonly #listeners = new Set<MachineListener>();
   readonly #watchers = new Set<(mac: string) => void>();
 
   private constructor(area: StateArea<MachineRecord>, options: MachineRegistryOptions) {
@@ -96,7 +98,7 @@ export class MachineRegistry {
   static async open(store: MachineStateStore, options: MachineRegistryOptions): Promise<MachineRegistry> {
     const registry = new MachineRegistry(store.stateArea<MachineRecord>('machine'), options);
     for (const record of await registry.#area.values()) {
-      if (record.state === 'waiting' || record.state === 'registered' || record.state === 'deploying') record.state = 'offline';
+      if (record.state === 'waiting' || record.state === 'registered' || record.state === 'deploying' || record.state === 'capturing') record.state = 'offline';
       registry.#machines.set(record.mac, record);
       for (const t of record.tokens) registry.#tokens.set(t.hash, record.mac);
       if (record.credentialHash !== null) registry.#credentials.set(record.credentialHash, record.mac);
@@ -104,9 +106,9 @@ export class MachineRegistry {
     return registry;
   }
 
-  /** Sets the one listener (the deploy registry, wired by main.ts). */
+  /** Adds a listener (the deploy registry, the capture jobs; wired by main.ts). */
   listen(listener: MachineListener): void {
-    this.#listener = listener;
+    this.#listeners.add(listener);
   }
 
   /**
@@ -191,7 +193,9 @@ export class MachineRegistry {
     this.#transition(record, 'registered', 'register', `${how}: ${profile.disks.length} disks, ${profile.nics.length} NICs, ${profile.memory.totalBytes} bytes of memory`);
     if (registration.bootMac !== null && registration.bootMac !== record.mac) this.#event(record, 'register', `the agent reports boot MAC ${registration.bootMac}`);
     await this.#save(record);
-    await this.#listener?.registered(record.mac, how).catch((err: unknown) => this.#log.error({ mac: record.mac, err }, 'registration listener failed'));
+    for (const listener of this.#listeners) {
+      await listener.registered(record.mac, how).catch((err: unknown) => this.#log.error({ mac: record.mac, err }, 'registration listener failed'));
+    }
     return { mac: record.mac, credential, job: jobMessage(record.job) };
   }
 
@@ -205,6 +209,7 @@ export class MachineRegistry {
     previous?.close();
     if (record.job.action === 'wait') this.#transition(record, 'waiting', 'online', 'agent channel open');
     else if (record.job.action === 'deploy') this.#transition(record, 'deploying', 'online', `agent channel open, deploy session ${record.job.deploy.sessionId}`);
+    else if (record.job.action === 'capture') this.#transition(record, 'capturing', 'online', `agent channel open, ${describeJob(record.job)}`);
     else this.#event(record, 'online', 'agent channel open');
     void this.#save(record).catch(() => undefined);
     channel.send({ type: 'job', job: jobMessage(record.job) });
@@ -217,9 +222,10 @@ export class MachineRegistry {
     if (record === null) throw new RackcastError('RC_ERR_BAD_REQUEST', `the server already keeps ${this.#maxMachines()} machines; remove some before adding more`);
     const job = storedJob(record.job.id + 1, request, this.#iso());
     record.job = job;
-    this.#event(record, 'job', job.action === 'deploy' ? `deploy session ${job.deploy.sessionId}` : job.action);
+    this.#event(record, 'job', describeJob(job));
     if (this.#channels.has(mac) && job.action === 'wait') this.#transition(record, 'waiting', 'job', 'sent');
     if (this.#channels.has(mac) && job.action === 'deploy') this.#transition(record, 'deploying', 'job', 'sent');
+    if (this.#channels.has(mac) && job.action === 'capture') this.#transition(record, 'capturing', 'job', 'sent');
     // Stored before it is sent, and answered as set: a fast agent may have acknowledged it by the time the caller reads the answer.
     await this.#save(record);
     const summary = this.get(mac);
@@ -255,7 +261,11 @@ export class MachineRegistry {
       return;
     }
     if (message.type === 'deploy-status') {
-      this.#listener?.deployStatus(record.mac, message);
+      for (const listener of this.#listeners) listener.deployStatus?.(record.mac, message);
+      return;
+    }
+    if (message.type === 'capture-status') {
+      for (const listener of this.#listeners) listener.captureStatus?.(record.mac, message);
       return;
     }
     if (message.jobId !== record.job.id) {
@@ -275,7 +285,7 @@ export class MachineRegistry {
     if (this.#channels.get(record.mac) !== channel) return;
     this.#channels.delete(record.mac);
     if (this.#closed) return;
-    if (record.state === 'waiting' || record.state === 'registered' || record.state === 'deploying') this.#transition(record, 'offline', 'offline', 'agent channel closed');
+    if (record.state === 'waiting' || record.state === 'registered' || record.state === 'deploying' || record.state === 'capturing') this.#transition(record, 'offline', 'offline', 'agent channel closed');
     else this.#event(record, 'offline', 'agent channel closed');
     void this.#save(record).catch(() => undefined);
   }

@@ -22,10 +22,11 @@ export interface UiEventSource {
 
 export interface UiEventsOptions {
   /**
-   * Decides whether an upgrade may watch (the seam for accounts: the page sends its bearer
-   * token as `?access_token=`, since browsers cannot set headers on a WebSocket). Default: all.
+   * Decides whether an upgrade may watch, from its headers (the login cookie, or a bearer
+   * token) or `?access_token=` (browsers cannot set headers on a WebSocket). Refused upgrades
+   * get 401 before any WebSocket exists.
    */
-  readonly authorise?: (token: string) => boolean;
+  readonly authorise: (req: IncomingMessage, accessToken: string | null) => boolean;
   /** Watchers at most; more are refused with 1013 (try again later). Default 64. */
   readonly maxClients?: number;
   /** Bytes queued for one slow watcher before it is cut off (it reconnects and gets a fresh snapshot). Default 8 MiB. */
@@ -41,14 +42,15 @@ const DEAD_MS = 45_000;
  * watcher that cannot keep up is closed rather than buffered without end, and messages from
  * the page are ignored (one debug line).
  */
-export function attachUiEvents(server: Server, source: UiEventSource, log: Logger, options: UiEventsOptions = {}): () => void {
+export function attachUiEvents(server: Server, source: UiEventSource, log: Logger, options: UiEventsOptions): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const maxClients = options.maxClients ?? 64;
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname !== UI_EVENTS_PATH) return;
-    if (options.authorise && !options.authorise(url.searchParams.get('access_token') ?? '')) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+    if (!options.authorise(req, url.searchParams.get('access_token'))) {
+      const body = JSON.stringify({ error: { code: 'RC_ERR_UNAUTHENTICATED', message: 'log in or send an API token: Authorization: Bearer <token>' } });
+      socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

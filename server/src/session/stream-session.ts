@@ -56,6 +56,8 @@ export class StreamSession extends EventEmitter {
   readonly #lastHeard = new Map<string, number>();
   #wake: (() => void) | null = null;
   #sender: MulticastSender | null = null;
+  /** Bytes sent by senders of this session that have closed, in this process. */
+  #closedSendersBytes = 0;
   #running: Promise<void> | null = null;
   #persistTimer: NodeJS.Timeout | null = null;
   /** Server shutdown: the loop ends without finishing the session, which is resumed on restart. */
@@ -70,6 +72,11 @@ export class StreamSession extends EventEmitter {
     this.#log = log.child({ session: record.id, image: record.image, version: record.version });
     this.sealed = new SealedBlocks(store, manifest, Buffer.from(record.key, 'base64'), record.id);
     for (const r of record.receivers) this.#journals.set(r.id, BlockSet.fromBase64(record.blockCount, r.completed));
+  }
+
+  /** Multicast UDP payload bytes this session sent since the server started (for metrics). */
+  get multicastBytesSent(): number {
+    return this.#closedSendersBytes + (this.#sender?.bytesSent ?? 0);
   }
 
   /** A new session key: 32 random bytes. */
@@ -262,6 +269,7 @@ export class StreamSession extends EventEmitter {
       clearInterval(announce);
       this.#announce();
       sender.close();
+      this.#closedSendersBytes += sender.bytesSent;
       this.#sender = null;
       await this.#save();
       this.#log.info({ phase: r.phase, passes: r.pass, fragments: r.fragmentsSent, repairs: r.repairFragments }, 'multicast ended');

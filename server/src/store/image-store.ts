@@ -21,6 +21,8 @@ export interface ImageStoreOptions {
   readonly blockSize: number;
   /** Keep the newest N versions of each image; 0 keeps all. */
   readonly keepVersions: number;
+  /** Per image, instead of keepVersions: image name → versions kept (0 keeps all). */
+  readonly keepByImage?: Readonly<Record<string, number>>;
   readonly log?: Logger;
 }
 
@@ -231,9 +233,18 @@ export class ImageStore {
     await this.index.removeVersion(record, distinct, current, dropImage);
   }
 
-  /** Keeps the newest `keepVersions` versions of an image (0 keeps all). */
+  /** Versions of `name` retention keeps: its own setting, else keepVersions (0: all). */
+  keepCountOf(name: string): number {
+    return this.options.keepByImage?.[name] ?? this.options.keepVersions;
+  }
+
+  /**
+   * Keeps the newest versions of an image (keepCountOf; 0 keeps all). Deleting an old version
+   * never breaks a newer one: every version's manifest lists all its blocks (a composed version
+   * is synthetic full), and a block stays while any version counts a reference to it.
+   */
   async applyRetention(name: string): Promise<VersionRecord[]> {
-    const keep = this.options.keepVersions;
+    const keep = this.keepCountOf(name);
     if (keep <= 0) return [];
     const versions = await this.index.listVersions(name);
     const expired = versions.slice(0, Math.max(0, versions.length - keep));

@@ -9,6 +9,8 @@ export interface StateArea<V> {
   put(key: string, value: V): Promise<void>;
   del(key: string): Promise<void>;
   values(): Promise<V[]>;
+  /** Up to `limit` values, last key first (append-only logs keyed by time). */
+  newest(limit: number): Promise<V[]>;
 }
 
 /**
@@ -56,6 +58,7 @@ export class VersionIndex {
       put: async (key, value) => { const batch = sub.batch(); batch.put(key, value); await batch.write({ sync: true }); },
       del: async (key) => { const batch = sub.batch(); batch.del(key); await batch.write({ sync: true }); },
       values: () => sub.values().all(),
+      newest: (limit) => sub.values({ reverse: true, limit }).all(),
     };
   }
 

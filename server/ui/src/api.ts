@@ -1,4 +1,4 @@
-import { authHeaders } from './auth.js';
+import { authHeaders, sendToLogin } from './auth.js';
 
 /** An API refusal: the server's stable code and its message for the technician. */
 export class ApiError extends Error {
@@ -29,7 +29,8 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: st
     throw new ApiError('RC_ERR_BAD_ANSWER', `the server answered ${res.status} with something that is not JSON`, res.status);
   }
   if (!res.ok) {
-    if (res.status === 401) location.hash = '#/login';
+    // Not signed in (or the login ended): the sign-in page, which remembers where the page was.
+    if (res.status === 401) sendToLogin();
     const error = (json as ErrorBody | null)?.error;
     throw new ApiError(error?.code ?? `HTTP_${res.status}`, error?.message ?? res.statusText, res.status);
   }

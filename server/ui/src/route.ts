@@ -10,6 +10,8 @@ export type Route =
   | { readonly page: 'session'; readonly id: number }
   | { readonly page: 'deploy' }
   | { readonly page: 'recovery' }
+  | { readonly page: 'accounts' }
+  | { readonly page: 'audit' }
   | { readonly page: 'login' };
 
 export function parseRoute(hash: string): Route {
@@ -21,6 +23,8 @@ export function parseRoute(hash: string): Route {
     case 'sessions': return /^\d+$/.test(param) ? { page: 'session', id: Number(param) } : { page: 'sessions' };
     case 'deploy': return { page: 'deploy' };
     case 'recovery': return { page: 'recovery' };
+    case 'accounts': return { page: 'accounts' };
+    case 'audit': return { page: 'audit' };
     case 'login': return { page: 'login' };
     default: return { page: 'machines' };
   }
@@ -31,6 +35,8 @@ export function useRoute(): Route {
   useEffect(() => {
     const onChange = (): void => setRoute(parseRoute(location.hash));
     addEventListener('hashchange', onChange);
+    // The hash may have changed between the first render and now (a fast 401 sends to #/login).
+    onChange();
     return () => removeEventListener('hashchange', onChange);
   }, []);
   return route;

@@ -199,3 +199,77 @@ export interface DryRunAnswer {
   readonly facts: ImageFacts;
   readonly members: readonly { readonly mac: string; readonly index: number; readonly result: PlanResult | null; readonly note: string }[];
 }
+
+/** One difference between the captured machine and the restore's target (server restore/profile-diff.ts). */
+export interface RestoreDifference {
+  readonly area: string;
+  /** info: nothing to do; adapt: the restore changes the restored system; refuse: it cannot start. */
+  readonly severity: 'info' | 'adapt' | 'refuse';
+  readonly source: string;
+  readonly target: string;
+  readonly message: string;
+}
+
+/** Which target NIC takes a captured interface's settings (server restore/nic-map.ts). */
+export interface NicMapping {
+  readonly interface: string;
+  readonly source: string;
+  readonly sourceMac: string;
+  readonly targetMac: string | null;
+  readonly match: string;
+  readonly mode: 'dhcp' | 'static';
+  readonly address: string;
+  readonly gateway: string;
+  readonly dns: readonly string[];
+  readonly note: string;
+}
+
+/** POST /api/restores → {restore}: the dry run's plan, or the started restore (server restore/restore-record.ts). */
+export interface RestoreView {
+  /** null in a dry run. */
+  readonly id: number | null;
+  /** The deploy session carrying it out; null in a dry run. */
+  readonly session: number | null;
+  readonly image: string;
+  readonly version: number;
+  /** The point in time restored (the capture's start). */
+  readonly capturedAt: string;
+  readonly source: { readonly machine: string; readonly mac: string; readonly hostname: string };
+  /** `seen` is false when the target has not booted the agent yet: planned when it does. */
+  readonly target: { readonly mac: string; readonly seen: boolean };
+  readonly diff: readonly RestoreDifference[];
+  readonly nicMap: readonly NicMapping[];
+  readonly plan: DeployPlan | null;
+  readonly reasons: readonly string[];
+  readonly refused: Failure | null;
+  /** e.g. "target not seen yet: planned when it boots the agent"; '' when planned. */
+  readonly note: string;
+}
+
+/** Accounts and tokens (admin): GET /api/users, /api/tokens. */
+export interface UserView {
+  readonly name: string;
+  readonly role: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface TokenView {
+  readonly id: string;
+  readonly name: string;
+  readonly role: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+/** GET /api/audit → {entries}. */
+export interface AuditEntry {
+  readonly at: string;
+  readonly actor: string;
+  readonly via: string;
+  readonly role: string | null;
+  readonly action: string;
+  readonly target: string;
+  readonly status: number;
+  readonly ip: string;
+}

@@ -4,8 +4,8 @@ export type {
 } from './machine-profile.js';
 export { parseMachineProfile, parseMacText } from './parse-profile.js';
 export {
-  MACHINE_JOB_ACTIONS, DEPLOY_STAGES, parseAgentRegistration, parseAgentRegistrationReply, parseMachineServerMessage, parseMachineAgentMessage,
+  MACHINE_JOB_ACTIONS, DEPLOY_STAGES, CAPTURE_STAGES, parseAgentRegistration, parseAgentRegistrationReply, parseMachineServerMessage, parseMachineAgentMessage,
 } from './machine-messages.js';
 export type {
-  MachineJobAction, MachineJob, DeployJobSpec, DeployStage, DeployProgress, DeployFailure, DeployStatusMessage, AgentRegistration, AgentRegistrationReply, MachineServerMessage, MachineAgentMessage,
+  MachineJobAction, MachineJob, DeployJobSpec, DeployStage, DeployProgress, DeployFailure, DeployStatusMessage, CaptureJobSpec, CaptureStage, CaptureProgress, CaptureStatusMessage, AgentRegistration, AgentRegistrationReply, MachineServerMessage, MachineAgentMessage,
 } from './machine-messages.js';

@@ -1,6 +1,6 @@
 import type { DeployPlan } from '../plan/deploy-plan.js';
 import { parseDeployPlan } from '../plan/parse-deploy-plan.js';
-import { asObject, choiceField, countField, invalid, objectField, textField, type JsonObject } from './json-fields.js';
+import { asObject, choiceField, countField, invalid, objectField, optionalCountField, textField, type JsonObject } from './json-fields.js';
 import type { MachineProfile } from './machine-profile.js';
 import { parseMachineProfile, parseMacText } from './parse-profile.js';
 
@@ -28,14 +28,28 @@ export interface DeployJobSpec {
   readonly plan: DeployPlan;
 }
 
+/** What a capture job carries: the capture to run, its token, and which disk to read. */
+export interface CaptureJobSpec {
+  /** Capture id, e.g. 3. */
+  readonly captureId: number;
+  /** The capture's bearer token (docs/capture-protocol.md): the same on every try, so a reset machine resumes. */
+  readonly token: string;
+  /** The image the version is added to, e.g. "web-07" (the agent checks it against the capture's). */
+  readonly image: string;
+  /** The disk to read, by serial, WWN or kernel name; "" = the machine's only fixed disk. */
+  readonly disk: string;
+}
+
 /**
  * A job with an id that grows each time the job changes, so an acknowledgement names which.
- * `deploy`: restore a session's image onto the planned disk (docs/deploy.md); the agent stays
- * on its channel and reports stages with `deploy-status` instead of acknowledging.
+ * `deploy`: restore a session's image onto the planned disk (docs/deploy.md); `capture`: read
+ * the disk into a new version of an image (docs/capture-protocol.md). For both the agent stays
+ * on its channel and reports stages (`deploy-status`, `capture-status`) instead of acknowledging.
  */
 export type MachineJob =
   | { readonly id: number; readonly action: MachineJobAction }
-  | { readonly id: number; readonly action: 'deploy'; readonly deploy: DeployJobSpec };
+  | { readonly id: number; readonly action: 'deploy'; readonly deploy: DeployJobSpec }
+  | { readonly id: number; readonly action: 'capture'; readonly capture: CaptureJobSpec };
 
 /** Where a member of a deploy is, as its agent reports it. */
 export const DEPLOY_STAGES = ['planned', 'receiving', 'verifying', 'fitting', 'personalising', 'done', 'failed'] as const;
@@ -62,6 +76,28 @@ export interface DeployProgress {
 export interface DeployFailure {
   readonly code: string;
   readonly message: string;
+}
+
+/** Where a capture job is on the machine, as its agent reports it. */
+export const CAPTURE_STAGES = ['mapping', 'hashing', 'uploading', 'committing', 'committed', 'failed'] as const;
+export type CaptureStage = (typeof CAPTURE_STAGES)[number];
+
+/** Bytes of the current stage: read and hashed (hashing), or uploaded of those the server lacks (uploading). */
+export interface CaptureProgress {
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+/** Agent → server: a capture job's stage and progress, its version once committed, or why it failed. */
+export interface CaptureStatusMessage {
+  readonly type: 'capture-status';
+  readonly jobId: number;
+  readonly stage: CaptureStage;
+  readonly progress: CaptureProgress | null;
+  /** Set when stage is "committed". */
+  readonly version: number | null;
+  /** Set when stage is "failed". */
+  readonly failure: DeployFailure | null;
 }
 
 /** POST /api/agent/register body; the one-time token or the agent credential rides in Authorization. */
@@ -99,12 +135,16 @@ export interface DeployStatusMessage {
 export type MachineAgentMessage =
   | { readonly type: 'heartbeat'; readonly uptimeSeconds: number }
   | { readonly type: 'ack'; readonly jobId: number; readonly action: MachineJobAction }
-  | DeployStatusMessage;
+  | DeployStatusMessage
+  | CaptureStatusMessage;
 
 /** A job id fits a u32 and a JS number alike. */
 const MAX_JOB_ID = 0xffffffff;
 
-const JOB_ACTIONS = [...MACHINE_JOB_ACTIONS, 'deploy'] as const;
+const JOB_ACTIONS = [...MACHINE_JOB_ACTIONS, 'deploy', 'capture'] as const;
+/** Image names are at most 64 characters (the store's rule); disk serials and WWNs fit the profile's text bound. */
+const MAX_IMAGE = 64;
+const MAX_DISK = 256;
 /** Receiver tokens are 24 random bytes in base64url (32 characters); room to spare. */
 const MAX_TOKEN = 256;
 /** Failure codes are RC_ERR_* names; messages are for a person and bounded like the session channel's. */
@@ -117,11 +157,20 @@ function deploySpec(obj: JsonObject, field: string): DeployJobSpec {
   return { sessionId: countField(obj, 'sessionId', `${field}.sessionId`, MAX_JOB_ID), token, plan: parseDeployPlan(obj['plan']) };
 }
 
+function captureSpec(obj: JsonObject, field: string): CaptureJobSpec {
+  const token = textField(obj, 'token', `${field}.token`, MAX_TOKEN);
+  if (token === '') throw invalid(`${field}.token`, 'empty');
+  const image = textField(obj, 'image', `${field}.image`, MAX_IMAGE);
+  if (image === '') throw invalid(`${field}.image`, 'empty');
+  return { captureId: countField(obj, 'captureId', `${field}.captureId`, MAX_JOB_ID), token, image, disk: textField(obj, 'disk', `${field}.disk`, MAX_DISK) };
+}
+
 function job(value: unknown, field: string): MachineJob {
   const obj = asObject(value, field);
   const id = countField(obj, 'id', `${field}.id`, MAX_JOB_ID);
   const action = choiceField(obj, 'action', `${field}.action`, JOB_ACTIONS);
   if (action === 'deploy') return { id, action, deploy: deploySpec(objectField(obj, 'deploy', `${field}.deploy`), `${field}.deploy`) };
+  if (action === 'capture') return { id, action, capture: captureSpec(objectField(obj, 'capture', `${field}.capture`), `${field}.capture`) };
   return { id, action };
 }
 
@@ -155,6 +204,18 @@ function deployStatus(obj: JsonObject): DeployStatusMessage {
   };
 }
 
+function captureStatus(obj: JsonObject): CaptureStatusMessage {
+  const stage = choiceField(obj, 'stage', 'stage', CAPTURE_STAGES);
+  const failure = deployFailure(Object.hasOwn(obj, 'failure') ? obj['failure'] : undefined);
+  if ((stage === 'failed') !== (failure !== null)) throw invalid('failure', 'a failed stage carries a failure, and only a failed stage does');
+  const version = optionalCountField(obj, 'version', 'version', MAX_JOB_ID);
+  if ((stage === 'committed') !== (version !== null)) throw invalid('version', 'a committed stage carries its version, and only a committed stage does');
+  const p = Object.hasOwn(obj, 'progress') ? obj['progress'] : undefined;
+  const po = p === null ? null : asObject(p, 'progress');
+  const progress = po === null ? null : { bytesDone: countField(po, 'bytesDone', 'progress.bytesDone'), bytesTotal: countField(po, 'bytesTotal', 'progress.bytesTotal') };
+  return { type: 'capture-status', jobId: countField(obj, 'jobId', 'jobId', MAX_JOB_ID), stage, progress, version, failure };
+}
+
 /** Checks a registration body; the profile is checked by parseMachineProfile. */
 export function parseAgentRegistration(value: unknown): AgentRegistration {
   const obj = asObject(value, 'registration');
@@ -180,5 +241,6 @@ export function parseMachineAgentMessage(value: unknown): MachineAgentMessage {
     return { type: 'ack', jobId: countField(obj, 'jobId', 'jobId', MAX_JOB_ID), action: choiceField(obj, 'action', 'action', MACHINE_JOB_ACTIONS) };
   }
   if (obj['type'] === 'deploy-status') return deployStatus(obj);
-  throw invalid('type', 'expected "heartbeat", "ack" or "deploy-status"');
+  if (obj['type'] === 'capture-status') return captureStatus(obj);
+  throw invalid('type', 'expected "heartbeat", "ack", "deploy-status" or "capture-status"');
 }

@@ -1,5 +1,7 @@
 export { runCapture } from './run-capture.js';
-export type { CaptureOptions, CaptureResult } from './run-capture.js';
+export type { CaptureOptions, CaptureResult, CaptureRunStage } from './run-capture.js';
+export { CaptureDriver, chooseCaptureDisk } from './capture-driver.js';
+export type { CaptureDriverOptions, CaptureStatusSender } from './capture-driver.js';
 export { CaptureError } from './capture-error.js';
 export type { CaptureErrorCode } from './capture-error.js';
 export { buildUsedMap, HEAD_AREA_BYTES } from './used-map.js';

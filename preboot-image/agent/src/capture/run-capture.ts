@@ -40,8 +40,13 @@ export interface CaptureOptions {
   readonly concurrency?: number;
   /** One console line. */
   readonly say?: (line: string) => void;
+  /** Where the capture is (a machine job reports it to the server): each stage, with bytes for hashing and uploading. */
+  readonly onProgress?: (stage: CaptureRunStage, progress: { readonly bytesDone: number; readonly bytesTotal: number } | null) => void;
   readonly now?: () => Date;
 }
+
+/** The stages runCapture goes through, in order. */
+export type CaptureRunStage = 'mapping' | 'hashing' | 'uploading' | 'committing';
 
 /** What a capture did, for the console and for tests. */
 export interface CaptureResult {
@@ -106,12 +111,22 @@ async function prepare(o: CaptureOptions, link: CaptureLink, handle: FileHandle,
   }
   const capturedAt = o.now?.() ?? new Date();
   const source = await openCaptureSource(o.source, { ...(o.sysRoot ? { sysRoot: o.sysRoot } : {}), ...(o.procRoot ? { procRoot: o.procRoot } : {}), ...(o.partitionPath ? { partitionPath: o.partitionPath } : {}) });
+  const progress = o.onProgress ?? ((): void => undefined);
+  progress('mapping', null);
   let t = performance.now();
   const map = await buildUsedMap(source, { runner, tmpDir });
   const mapSeconds = seconds(t);
   say(`mapped used blocks in ${mapSeconds} s: ${map.filesystems.map((f) => `${f.partition ?? 'disk'} ${f.type || 'unknown'} ${f.method}`).join(', ') || 'no file systems'}`);
   t = performance.now();
-  const hashed = await hashDisk(handle, planBlocks(map.used, map.scan, map.diskSize, info.blockSize), info.blockSize, o.source);
+  // The plan is a generator (a large disk's list would not fit in memory): walked once to size it.
+  let bytesTotal = 0;
+  for (const b of planBlocks(map.used, map.scan, map.diskSize, info.blockSize)) bytesTotal += b.length;
+  let bytesDone = 0;
+  progress('hashing', { bytesDone, bytesTotal });
+  const hashed = await hashDisk(handle, planBlocks(map.used, map.scan, map.diskSize, info.blockSize), info.blockSize, o.source, (offset) => {
+    bytesDone += Math.min(info.blockSize, map.diskSize - offset);
+    progress('hashing', { bytesDone, bytesTotal });
+  });
   const partitionTable = await readPartitionTableBytes(handle, map.diskSize, o.source);
   const manifest: Manifest = { hashAlgorithm: HashAlgorithm.Blake3_256, blockSize: info.blockSize, diskSize: map.diskSize, partitionTable, blocks: hashed.blocks };
   const hashSeconds = seconds(t);
@@ -128,8 +143,8 @@ async function prepare(o: CaptureOptions, link: CaptureLink, handle: FileHandle,
  * hardware profile. Interrupted, it can simply be run again with the same token: the server
  * keeps what arrived, and the new offer asks only for the rest.
  *
- * This is the one entry point for both the CLI (`rackcast-agent capture`) and, later, the job
- * runner's capture job.
+ * This is the one entry point for both the CLI (`rackcast-agent capture`) and the machine's
+ * capture job (capture-driver.ts).
  */
 export async function runCapture(o: CaptureOptions): Promise<CaptureResult> {
   const started = performance.now();
@@ -165,10 +180,16 @@ async function offerUploadCommit(o: CaptureOptions, link: CaptureLink, handle: F
       const missing = BlockSet.fromBase64(chosen.offered.length, answer.missingBitmap);
       const wanted = chosen.offered.filter((_, i) => missing.has(i));
       say(`offered ${answer.offer.kind} (${chosen.bytes.byteLength} bytes, ${answer.offer.blocks} blocks): the server lacks ${wanted.length}`);
-      const stats = await uploadBlocks(link, handle, o.source, wanted, o.concurrency ?? 4, (done) => { if (done % 64 === 0) say(`uploaded ${done}/${wanted.length} blocks`); });
+      const bytesTotal = wanted.reduce((n, b) => n + b.length, 0);
+      o.onProgress?.('uploading', { bytesDone: 0, bytesTotal });
+      const stats = await uploadBlocks(link, handle, o.source, wanted, o.concurrency ?? 4, (done, rawBytes) => {
+        if (done % 64 === 0) say(`uploaded ${done}/${wanted.length} blocks`);
+        o.onProgress?.('uploading', { bytesDone: rawBytes, bytesTotal });
+      });
       uploaded.blocks += stats.blocks;
       uploaded.frameBytes += stats.frameBytes;
       uploaded.rawBytes += stats.rawBytes;
+      o.onProgress?.('committing', null);
       const { version } = await link.commit(p.config, profile);
       say(`committed version ${version.version}: ${version.newBlocks} new blocks (${version.newBytes} bytes)`);
       return { version, offer: answer.offer, uploaded };

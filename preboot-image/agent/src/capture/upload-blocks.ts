@@ -36,7 +36,7 @@ export async function frameBlock(raw: Buffer): Promise<Uint8Array> {
  * the price of offering hashes first: memory stays bounded by the in-flight blocks whatever
  * the disk size. A block whose content changed since it was hashed stops the capture.
  */
-export async function uploadBlocks(link: CaptureLink, handle: FileHandle, source: string, blocks: readonly BlockToUpload[], concurrency: number, onDone?: (done: number) => void): Promise<UploadStats> {
+export async function uploadBlocks(link: CaptureLink, handle: FileHandle, source: string, blocks: readonly BlockToUpload[], concurrency: number, onDone?: (done: number, rawBytes: number) => void): Promise<UploadStats> {
   let next = 0;
   let done = 0;
   let frameBytes = 0;
@@ -53,7 +53,7 @@ export async function uploadBlocks(link: CaptureLink, handle: FileHandle, source
       await link.upload(Buffer.from(block.hash).toString('hex'), frame);
       frameBytes += frame.byteLength;
       rawBytes += raw.byteLength;
-      onDone?.(++done);
+      onDone?.(++done, rawBytes);
     }
   };
   // allSettled first: no worker is left running unobserved when another fails.

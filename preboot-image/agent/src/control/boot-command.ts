@@ -44,5 +44,6 @@ export async function runBootCommand(options: BootCommandOptions): Promise<Stand
     power: options.dryRunPower ? dryRunPower : linuxPower,
     timing: { refusedRebootMs: options.refusedRebootSeconds * 1000 },
     deploy: { devDir: options.devDir ?? '/dev', disks: agentDiskLibrary({ say, sysfsRoot: options.sysfsRoot }) },
+    capture: { devDir: options.devDir ?? '/dev', sysfsRoot: options.sysfsRoot },
   });
 }

@@ -1,6 +1,6 @@
 import {
   parseAgentRegistrationReply, parseMachineServerMessage,
-  type AgentRegistration, type AgentRegistrationReply, type DeployJobSpec, type MachineAgentMessage, type MachineJob, type MachineJobAction,
+  type AgentRegistration, type AgentRegistrationReply, type CaptureJobSpec, type DeployJobSpec, type MachineAgentMessage, type MachineJob, type MachineJobAction,
 } from '@rackcast/wire';
 import WebSocket from 'ws';
 
@@ -67,6 +67,8 @@ export interface ChannelOptions {
   onWait(job: MachineJob): void;
   /** The server says: deploy (sent again on every connect; the channel stays open for its reports). */
   onDeploy(jobId: number, spec: DeployJobSpec): void;
+  /** The server says: capture the disk (sent again on every connect; the channel stays open for its reports). */
+  onCapture(jobId: number, spec: CaptureJobSpec): void;
   /** The channel closed (whatever the reason). */
   onClose?(): void;
 }
@@ -85,8 +87,8 @@ function send(ws: WebSocket, message: MachineAgentMessage): void {
 
 /**
  * One life of the agent's WebSocket to /api/agent/channel: jobs come down, heartbeats (and a
- * deploy's reports) go up. A reboot, poweroff or local job is acknowledged before the agent acts
- * on it, and ends the channel; wait and deploy keep it open. Resolves (never rejects) with how
+ * deploy's or capture's reports) go up. A reboot, poweroff or local job is acknowledged before
+ * the agent acts on it, and ends the channel; wait, deploy and capture keep it open. Resolves (never rejects) with how
  * the connection ended.
  */
 export function runChannel(options: ChannelOptions): Promise<ChannelEnd> {
@@ -134,6 +136,10 @@ export function runChannel(options: ChannelOptions): Promise<ChannelEnd> {
       }
       if (job.action === 'deploy') {
         options.onDeploy(job.id, job.deploy);
+        return;
+      }
+      if (job.action === 'capture') {
+        options.onCapture(job.id, job.capture);
         return;
       }
       const action = job.action;

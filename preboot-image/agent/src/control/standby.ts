@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MachineJobAction, MachineProfile } from '@rackcast/wire';
+import { CaptureDriver, type CaptureDriverOptions } from '../capture/capture-driver.js';
 import { DeployDriver, type DeployDriverOptions } from '../deploy/index.js';
 import type { BootSettings } from './boot-settings.js';
 import { registerMachine, runChannel, type ChannelEnd } from './machine-link.js';
@@ -38,6 +39,8 @@ export interface StandbyOptions {
   readonly signal?: AbortSignal;
   /** Where deploy jobs write (device folder, disk library); without it deploy jobs are refused. */
   readonly deploy?: Pick<DeployDriverOptions, 'devDir' | 'disks' | 'receive' | 'reportIntervalMs'>;
+  /** Where capture jobs read (device folder, sysfs); without it capture jobs fail. */
+  readonly capture?: Pick<CaptureDriverOptions, 'devDir' | 'sysfsRoot' | 'reportIntervalMs' | 'capture'>;
 }
 
 /** What ended a standby run: the power action taken, or the abort signal. */
@@ -86,6 +89,8 @@ export async function runStandby(options: StandbyOptions): Promise<StandbyEnd> {
   const profile = await options.detect();
   state('detected', describeProfile(profile));
   const deploy = options.deploy ? new DeployDriver({ ...options.deploy, server: settings.server, profile, say: options.say }) : null;
+  // Without a disk folder the capture driver still runs, to report the refusal to the server.
+  const capture = new CaptureDriver({ devDir: null, sysfsRoot: '/sys', ...options.capture, server: settings.server, profile, say: options.say });
   let credential: string | null = null;
   while (!signal?.aborted) {
     const secret = credential ?? settings.token;
@@ -105,6 +110,7 @@ export async function runStandby(options: StandbyOptions): Promise<StandbyEnd> {
       onOpen: (send) => {
         delay = t.retryMinMs;
         deploy?.attach((m) => send(m));
+        capture.attach((m) => send(m));
       },
       onWait: (job) => state('waiting', `for a job (job ${job.id}: wait)`),
       onDeploy: (jobId, spec) => {
@@ -112,7 +118,14 @@ export async function runStandby(options: StandbyOptions): Promise<StandbyEnd> {
         if (deploy) deploy.take(jobId, spec);
         else options.say('rackcast-agent: deploy: this agent was started without a disk to deploy to');
       },
-      onClose: () => deploy?.detach(),
+      onCapture: (jobId, spec) => {
+        state('capturing', `job ${jobId}: capture ${spec.captureId} of ${spec.image}${spec.disk ? ` from disk ${spec.disk}` : ''}`);
+        capture.take(jobId, spec);
+      },
+      onClose: () => {
+        deploy?.detach();
+        capture.detach();
+      },
     });
     const done = await afterChannel(end, options, state);
     if (done !== null) return done;

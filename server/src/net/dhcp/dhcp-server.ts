@@ -52,6 +52,23 @@ export interface DhcpServerOptions {
   readonly log: Logger;
   /** Clock for lease times (tests). */
   readonly now?: () => number;
+  /** Told of every datagram handled, for the server's metrics. */
+  readonly onRequest?: (type: DhcpRequestType, outcome: DhcpRequestOutcome) => void;
+}
+
+/** The DHCP message type of a request, by name; "none" when the packet carries no option 53. */
+export type DhcpRequestType = 'discover' | 'request' | 'decline' | 'release' | 'inform' | 'other' | 'none';
+
+/** answered: a reply went out; ignored: not ours to answer; malformed: undecodable; failed: our error. */
+export type DhcpRequestOutcome = 'answered' | 'ignored' | 'malformed' | 'failed';
+
+const REQUEST_TYPE_NAMES: Readonly<Record<number, DhcpRequestType>> = {
+  [DhcpMessageType.Discover]: 'discover', [DhcpMessageType.Request]: 'request', [DhcpMessageType.Decline]: 'decline',
+  [DhcpMessageType.Release]: 'release', [DhcpMessageType.Inform]: 'inform',
+};
+
+function requestTypeName(type: number | undefined): DhcpRequestType {
+  return type === undefined ? 'none' : REQUEST_TYPE_NAMES[type] ?? 'other';
 }
 
 /** A running DHCP server. */
@@ -98,21 +115,26 @@ export class DhcpServer {
 
   /** One datagram in, at most one reply out. Never throws: every failure is one log line. */
   async handle(bytes: Uint8Array, from: RemoteInfo, onProxyPort: boolean): Promise<Outgoing | null> {
+    let type: number | undefined;
     try {
       const request = decodeDhcpPacket(bytes);
-      const type = readMessageType(request.options);
+      type = readMessageType(request.options);
       if (request.op !== BootpOp.Request || type === undefined) {
         this.#log.debug({ ip: from.address, op: request.op }, 'dhcp: not a DHCP request, ignored');
+        this.#o.onRequest?.(requestTypeName(type), 'ignored');
         return null;
       }
       const client = describeBootClient(request.options);
-      return onProxyPort ? await this.#proxyPort(request, type, client, from) : await this.#dhcpPort(request, type, client);
+      const out = onProxyPort ? await this.#proxyPort(request, type, client, from) : await this.#dhcpPort(request, type, client);
+      this.#o.onRequest?.(requestTypeName(type), out === null ? 'ignored' : 'answered');
+      return out;
     } catch (err) {
       if (isWireError(err)) {
         this.#log.warn({ ip: from.address, port: from.port, bytes: bytes.byteLength, code: err.code, field: err.field }, 'dhcp packet dropped: malformed');
       } else {
         this.#log.error({ ip: from.address, err }, 'dhcp request failed');
       }
+      this.#o.onRequest?.(requestTypeName(type), isWireError(err) ? 'malformed' : 'failed');
       return null;
     }
   }

@@ -55,6 +55,7 @@ export class MulticastSender {
   readonly #log: Logger;
   #sequence = 0;
   #sent = 0;
+  #bytesSent = 0;
   #stopped = false;
 
   constructor(options: MulticastSenderOptions, log: Logger) {
@@ -69,6 +70,11 @@ export class MulticastSender {
   /** Datagrams sent so far by this sender id. */
   get sent(): number {
     return this.#sent;
+  }
+
+  /** UDP payload bytes handed to the socket so far, data and control datagrams (for metrics). */
+  get bytesSent(): number {
+    return this.#bytesSent;
   }
 
   async open(): Promise<void> {
@@ -120,6 +126,7 @@ export class MulticastSender {
         // yields now and then so announcements and receivers' messages are served meanwhile.
         for (let wait = this.governor.take(datagram.byteLength); wait > 0; wait = this.governor.take(datagram.byteLength)) await sleep(wait);
         this.#socket.send(datagram);
+        this.#bytesSent += datagram.byteLength;
         if ((++fragmentsSent & 255) === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     }
@@ -181,5 +188,6 @@ export class MulticastSender {
 
   #sendControl(bytes: Uint8Array): void {
     this.#socket.send(bytes);
+    this.#bytesSent += bytes.byteLength;
   }
 }

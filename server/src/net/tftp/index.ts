@@ -1,5 +1,5 @@
 export { TftpServer, startTftpServer } from './tftp-server.js';
-export type { TftpServerOptions, TftpServiceOptions } from './tftp-server.js';
+export type { TftpServerOptions, TftpServiceOptions, TftpRequestOutcome } from './tftp-server.js';
 export { FolderFileSource, WHOLE_FILE_LIMIT } from './folder-file-source.js';
 export type { FolderFileSourceOptions } from './folder-file-source.js';
 export { memoryFile, handleFile } from './tftp-file.js';

@@ -8,7 +8,7 @@ import type { Logger } from '../../log.js';
 import { FolderFileSource, WHOLE_FILE_LIMIT, type FolderFileSourceOptions } from './folder-file-source.js';
 import { planTransfer } from './negotiate.js';
 import { memoryFile, type TftpClient, type TftpFile, type TftpFileSource } from './tftp-file.js';
-import { TftpTransfer, type TransferResult, type TransferTiming } from './tftp-transfer.js';
+import { TftpTransfer, type TransferOutcome, type TransferResult, type TransferTiming } from './tftp-transfer.js';
 
 /*
  * Rackcast's own TFTP server, read-only by design. The `tftp` npm package was evaluated
@@ -30,7 +30,15 @@ export interface TftpServerOptions {
   readonly maxWindowSize?: number;
   /** Retransmission settings; defaults suit a LAN. */
   readonly timing?: Partial<TransferTiming>;
+  /** Told how each request ended (a repeated RRQ is not a new request), for the server's metrics. */
+  readonly onRequest?: (outcome: TftpRequestOutcome) => void;
 }
+
+/**
+ * How a request ended: a transfer's own outcome, or why none ran (malformed datagram, write
+ * request, too many transfers, file not found, outside the folder, refused mode or size).
+ */
+export type TftpRequestOutcome = TransferOutcome | 'malformed' | 'write refused' | 'busy' | 'not found' | 'access denied' | 'refused';
 
 const DEFAULT_TIMING: TransferTiming = { initialRetransmitMs: 1000, minRetransmitMs: 50, maxRetransmitMs: 5000, retries: 10, oackRetransmitMs: 6000 };
 
@@ -46,11 +54,11 @@ function requestIdentity(r: TftpRequest): string {
 }
 
 /** A refusal of the request as a TFTP ERROR, and how loudly to log it. */
-function refusalOf(err: unknown): { code: TftpErrorCodeId; message: string; level: 'info' | 'warn' | 'error'; msg: string } {
-  if (hasCode(err, 'RC_ERR_TFTP_FILE_NOT_FOUND')) return { code: TftpErrorCode.FileNotFound, message: 'File not found', level: 'info', msg: 'tftp file not found' };
-  if (hasCode(err, 'RC_ERR_TFTP_ACCESS_DENIED')) return { code: TftpErrorCode.AccessViolation, message: 'Access violation', level: 'warn', msg: 'tftp request outside the folder refused' };
-  if (hasCode(err, 'RC_ERR_BAD_REQUEST')) return { code: TftpErrorCode.NotDefined, message: (err as Error).message, level: 'info', msg: 'tftp request refused' };
-  return { code: TftpErrorCode.NotDefined, message: 'server error', level: 'error', msg: 'tftp request failed' };
+function refusalOf(err: unknown): { code: TftpErrorCodeId; message: string; level: 'info' | 'warn' | 'error'; msg: string; outcome: TftpRequestOutcome } {
+  if (hasCode(err, 'RC_ERR_TFTP_FILE_NOT_FOUND')) return { code: TftpErrorCode.FileNotFound, message: 'File not found', level: 'info', msg: 'tftp file not found', outcome: 'not found' };
+  if (hasCode(err, 'RC_ERR_TFTP_ACCESS_DENIED')) return { code: TftpErrorCode.AccessViolation, message: 'Access violation', level: 'warn', msg: 'tftp request outside the folder refused', outcome: 'access denied' };
+  if (hasCode(err, 'RC_ERR_BAD_REQUEST')) return { code: TftpErrorCode.NotDefined, message: (err as Error).message, level: 'info', msg: 'tftp request refused', outcome: 'refused' };
+  return { code: TftpErrorCode.NotDefined, message: 'server error', level: 'error', msg: 'tftp request failed', outcome: 'failed' };
 }
 
 /** Netascii is converted whole, in memory; only small files (which is what it is for). */
@@ -78,6 +86,7 @@ export class TftpServer {
   readonly #maxTransfers: number;
   readonly #limits: { maxBlockSize: number; maxWindowSize: number };
   readonly #timing: TransferTiming;
+  readonly #count: (outcome: TftpRequestOutcome) => void;
   readonly #transfers = new Map<string, TransferEntry>();
   readonly #running = new Set<Promise<void>>();
   #closed = false;
@@ -90,6 +99,7 @@ export class TftpServer {
     this.#maxTransfers = options.maxTransfers ?? 64;
     this.#limits = { maxBlockSize: options.maxBlockSize ?? 65464, maxWindowSize: options.maxWindowSize ?? 64 };
     this.#timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.#count = options.onRequest ?? (() => undefined);
     this.failure = new Promise((resolve) => {
       socket.on('error', (err) => {
         log.error({ err }, 'tftp listening socket failed');
@@ -145,11 +155,13 @@ export class TftpServer {
     } catch (err) {
       if (!isWireError(err)) throw err;
       this.#log.debug({ ...client, reason: err.message }, 'tftp request malformed');
+      this.#count('malformed');
       return;
     }
     if (packet.opcode === TftpOpcode.ReadRequest) this.#onRead(packet, client);
     else if (packet.opcode === TftpOpcode.WriteRequest) {
       this.#log.warn({ ...client, file: packet.filename }, 'tftp write request refused');
+      this.#count('write refused');
       this.#reply(client, TftpErrorCode.AccessViolation, 'Access violation: read-only server');
     } else this.#log.debug({ ...client, opcode: packet.opcode }, 'tftp packet unexpected on the listening port');
   }
@@ -176,6 +188,7 @@ export class TftpServer {
       this.#transfers.delete(key);
     } else if (this.#transfers.size >= this.#maxTransfers) {
       this.#log.warn({ ...client, file: request.filename, transfers: this.#transfers.size }, 'tftp busy, request dropped');
+      this.#count('busy');
       return;
     }
     const entry: TransferEntry = { request: request_, transfer: null, superseded: false };
@@ -193,6 +206,7 @@ export class TftpServer {
     if (request.mode !== 'octet' && request.mode !== 'netascii') {
       log.info({ mode: request.mode }, 'tftp transfer mode refused');
       this.#reply(client, TftpErrorCode.IllegalOperation, 'Illegal TFTP operation: mode must be octet or netascii');
+      this.#count('refused');
       return;
     }
     const { requested, problems } = parseTftpOptions(request.options);
@@ -202,17 +216,21 @@ export class TftpServer {
       const file = request.mode === 'netascii' ? await asNetascii(opened) : opened;
       if (entry.superseded) {
         await file.close();
+        this.#count('aborted');
         return;
       }
       const plan = planTransfer(requested, this.#limits, request.mode === 'octet' ? file.size : null);
       const started = performance.now();
       entry.transfer = await TftpTransfer.start({ client, host: this.#host, file, plan, timing: this.#timing }, log);
       log.debug({ size: file.size, blksize: plan.blockSize, windowsize: plan.windowSize, oack: plan.oack.length > 0 }, 'tftp transfer started');
-      this.#logResult(log, await entry.transfer.finished, file.size, performance.now() - started);
+      const result = await entry.transfer.finished;
+      this.#logResult(log, result, file.size, performance.now() - started);
+      this.#count(result.outcome);
     } catch (err) {
       const refusal = refusalOf(err);
       log[refusal.level]({ reason: (err as { details?: { reason?: string } }).details?.reason ?? (err as Error).message, ...(refusal.level === 'error' ? { err } : {}) }, refusal.msg);
       this.#reply(client, refusal.code, refusal.message);
+      this.#count(refusal.outcome);
     }
   }
 

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, describeError } from '../api.js';
+import { useRoleGate } from '../auth.js';
 import { bytes } from '../format.js';
 import { useLive } from '../live-store.js';
 import { ErrorNote, StateBadge } from '../parts/badges.js';
@@ -54,6 +55,7 @@ export function DeployPage() {
   const [plans, setPlans] = useState<DryRunAnswer | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const gate = useRoleGate('operator');
   const image = form.image || live.images[0]?.name || '';
   const versions = useVersions(image);
   const machines = useMemo(() => [...live.machines.values()].sort((a, b) => Number(b.online) - Number(a.online) || a.mac.localeCompare(b.mac)), [live.machines]);
@@ -111,8 +113,8 @@ export function DeployPage() {
         </select></label>
         <label>Rate <input name="rate" value={form.rate} placeholder="server default" onInput={(e) => change({ rate: e.currentTarget.value })} /></label>
         <div class="actions">
-          <button type="submit" disabled={!ready || busy}>Show plans</button>
-          <button type="button" class="primary" disabled={plans === null || busy} onClick={() => void send(false)}>Start deploy</button>
+          <button type="submit" disabled={!ready || busy || gate.disabled} title={gate.title}>Show plans</button>
+          <button type="button" class="primary" disabled={plans === null || busy || gate.disabled} title={gate.title} onClick={() => void send(false)}>Start deploy</button>
         </div>
         <ErrorNote error={error} />
       </form>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, describeError } from '../api.js';
+import { useRoleGate } from '../auth.js';
 import { bytes, when } from '../format.js';
 import { useLive } from '../live-store.js';
 import { ErrorNote } from '../parts/badges.js';
@@ -20,6 +21,7 @@ export function ImagePage({ name }: { readonly name: string }) {
   const [versions, setVersions] = useState<readonly VersionView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
+  const gate = useRoleGate('operator');
   useEffect(() => {
     let current = true;
     api<{ versions: VersionView[] }>('GET', `/api/images/${encodeURIComponent(name)}/versions`)
@@ -39,7 +41,7 @@ export function ImagePage({ name }: { readonly name: string }) {
     <section>
       <header class="page-head">
         <h1>{name}</h1>
-        <ConfirmButton label="Delete image" confirm={`Delete ${name} and all its versions`} onConfirm={async () => { await remove(`/api/images/${encodeURIComponent(name)}`); location.hash = '#/images'; }} />
+        <ConfirmButton {...gate} label="Delete image" confirm={`Delete ${name} and all its versions`} onConfirm={async () => { await remove(`/api/images/${encodeURIComponent(name)}`); location.hash = '#/images'; }} />
       </header>
       <ErrorNote error={error} />
       {versions && versions.length > 0 && (
@@ -58,7 +60,7 @@ export function ImagePage({ name }: { readonly name: string }) {
                   <td class="num">{bytes(v.newStoredBytes)}</td>
                   <td class="num">{dedupRatio(v)}</td>
                   <td>{source(v)}</td>
-                  <td><ConfirmButton label="Delete" confirm={`Delete ${name}@${v.version}`} onConfirm={() => remove(`/api/images/${encodeURIComponent(name)}/versions/${v.version}`)} /></td>
+                  <td><ConfirmButton {...gate} label="Delete" confirm={`Delete ${name}@${v.version}`} onConfirm={() => remove(`/api/images/${encodeURIComponent(name)}/versions/${v.version}`)} /></td>
                 </tr>
               ))}
             </tbody>

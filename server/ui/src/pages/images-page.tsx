@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, describeError } from '../api.js';
+import { useRoleGate } from '../auth.js';
 import { bytes, when } from '../format.js';
 import { useLive } from '../live-store.js';
 import { ErrorNote } from '../parts/badges.js';
@@ -13,6 +14,7 @@ function ImportForm() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const gate = useRoleGate('operator');
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
     setBusy(true);
@@ -32,7 +34,7 @@ function ImportForm() {
       <h2>Import</h2>
       <label>Image name <input name="image-name" required value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="golden" /></label>
       <label>File on the server <input name="image-file" required value={file} onInput={(e) => setFile(e.currentTarget.value)} placeholder="/srv/images/disk.qcow2" class="wide" /></label>
-      <button type="submit" disabled={busy}>{busy ? 'Importing…' : 'Import'}</button>
+      <button type="submit" disabled={busy || gate.disabled} title={gate.title}>{busy ? 'Importing…' : 'Import'}</button>
       <p class="muted">raw, qcow2, vmdk, vdi, vhdx or vpc. A second import under the same name stores only the blocks that changed.</p>
       <ErrorNote error={error} />
       {done && <p class="ok" role="status">{done}</p>}

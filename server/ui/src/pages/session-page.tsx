@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, describeError } from '../api.js';
+import { useRoleGate } from '../auth.js';
 import { bytes, duration, rate, when } from '../format.js';
 import { useLive } from '../live-store.js';
 import { ErrorNote, StateBadge } from '../parts/badges.js';
@@ -32,6 +33,7 @@ export function SessionPage({ id }: { readonly id: number }) {
   const live = useLive();
   const session = live.sessions.get(id);
   const [error, setError] = useState<string | null>(null);
+  const gate = useRoleGate('operator');
   if (!session) return <section><h1>Session {id}</h1><p class="muted">{live.ready ? 'No such session.' : 'Loading…'}</p></section>;
   const lines = progressLines(session);
   const failures = lines.filter((l) => l.failure !== null);
@@ -48,7 +50,7 @@ export function SessionPage({ id }: { readonly id: number }) {
       <header class="page-head">
         <h1>Session {id}: {session.image}@{session.version}</h1>
         <StateBadge state={sessionState(session)} />
-        {isSessionRunning(session) && <ConfirmButton label="Cancel session" confirm={`Cancel session ${id}`} onConfirm={cancel} />}
+        {isSessionRunning(session) && <ConfirmButton {...gate} label="Cancel session" confirm={`Cancel session ${id}`} onConfirm={cancel} />}
       </header>
       <ErrorNote error={error} />
       <dl class="facts">

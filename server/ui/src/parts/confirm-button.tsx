@@ -6,13 +6,15 @@ interface Props {
   readonly confirm: string;
   readonly onConfirm: () => Promise<void>;
   readonly disabled?: boolean;
+  /** Why it is disabled, e.g. the role it needs. */
+  readonly title?: string | undefined;
 }
 
 /** A destructive action in two clicks: the first arms it, the second runs it (no browser dialog). */
-export function ConfirmButton({ label, confirm, onConfirm, disabled = false }: Props) {
+export function ConfirmButton({ label, confirm, onConfirm, disabled = false, title }: Props) {
   const [armed, setArmed] = useState(false);
   const [busy, setBusy] = useState(false);
-  if (!armed) return <button type="button" class="danger" disabled={disabled} onClick={() => setArmed(true)}>{label}</button>;
+  if (!armed) return <button type="button" class="danger" disabled={disabled} title={title} onClick={() => setArmed(true)}>{label}</button>;
   const run = async (): Promise<void> => {
     setBusy(true);
     try {

@@ -1,7 +1,8 @@
 import { bytes } from '../format.js';
 import type { DeployPlan, DiskIdentity, DryRunAnswer, ImageFacts } from '../types.js';
 
-function disk(d: DiskIdentity): string {
+/** A disk in one line: kernel name, size, model, serial. */
+export function disk(d: DiskIdentity): string {
   return `${d.nameHint || 'disk'} ${bytes(d.sizeBytes)}${d.model ? ` ${d.model}` : ''}${d.serial ? `, serial ${d.serial}` : ''}`;
 }
 

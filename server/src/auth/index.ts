@@ -1,0 +1,13 @@
+export { AuthService } from './auth-service.js';
+export type { AuthServiceOptions } from './auth-service.js';
+export { AccountStore, checkPassword, LOCAL_ACTOR, MIN_PASSWORD_LENGTH } from './account-store.js';
+export type { UserView, TokenView } from './account-store.js';
+export type { AuditEntry } from './audit-log.js';
+export { AuditLog, MAX_AUDIT_QUERY } from './audit-log.js';
+export { ROLES, isRole, roleAtLeast } from './roles.js';
+export type { Role, Principal } from './roles.js';
+export { requiredAccess, isMutating } from './route-policy.js';
+export type { Access } from './route-policy.js';
+export { authenticate, principalOf } from './middleware.js';
+export { SESSION_COOKIE, sessionCookie, clearedSessionCookie, readCookie } from './login-sessions.js';
+export { hashPassword, verifyPassword, SCRYPT_PARAMS } from './password-hash.js';

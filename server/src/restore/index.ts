@@ -1,0 +1,13 @@
+export { RestoreRegistry } from './restore-registry.js';
+export type { RestoreRequest } from './restore-registry.js';
+export type { RestoreRecord, RestoreView } from './restore-record.js';
+export { diffProfiles, refusalOf } from './profile-diff.js';
+export type { ProfileDifference, ProfileDiff, DiffContext, Severity, DiffArea } from './profile-diff.js';
+export { mapNics, pairNics } from './nic-map.js';
+export type { NicMapping, NicMatch, NicSide } from './nic-map.js';
+export { planRecovery } from './plan-recovery.js';
+export type { RecoveryPlan, RecoverySource } from './plan-recovery.js';
+export { bootModesOf } from './boot-modes.js';
+export type { BootMode } from './boot-modes.js';
+export { pickRestorePoint, isCaptureOf } from './machine-versions.js';
+export type { MachineRef, RestorePoint } from './machine-versions.js';
