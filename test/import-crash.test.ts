@@ -55,10 +55,15 @@ after(() => dir.remove());
 
 test('an import killed at random points never leaves a half version; the store stays sound', async () => {
   const reference = await diskFor(0);
-  const started = Date.now();
-  const full = await runCli(['image', 'import', reference, '--name', 'reference'], env);
-  assert.equal(full.code, 0, full.stderr);
-  const importMs = Date.now() - started;
+  // The shorter of two timed imports: one slow run (a load spike on a shared machine) would
+  // otherwise put most kill points after the end of the imports.
+  let importMs = Infinity;
+  for (const name of ['reference', 'reference-again']) {
+    const started = Date.now();
+    const full = await runCli(['image', 'import', reference, '--name', name], env);
+    assert.equal(full.code, 0, full.stderr);
+    importMs = Math.min(importMs, Date.now() - started);
+  }
   const random = prng(20261122);
   let killedCount = 0;
   for (let trial = 1; trial <= TRIALS; trial++) {
