@@ -9,7 +9,7 @@ import {
 } from '@rackcast/wire';
 import { hasCode } from '../errors.js';
 import { silentLogger } from '../log.js';
-import { hashBlock, ImageStore } from '../store/index.js';
+import { collectGarbage, hashBlock, ImageStore, verifyStore } from '../store/index.js';
 import { CaptureRegistry } from './capture-registry.js';
 
 const BLOCK = 64 * 1024;
@@ -99,6 +99,33 @@ describe('CaptureRegistry over a real store', () => {
     const old = diffAgainstFingerprints(prints, manifest);
     await store.removeVersion('web', 1);
     await assert.rejects(stale.offer(encodeManifestDelta(old)), (err: Error) => hasCode(err, 'RC_ERR_CAPTURE_BASE_CHANGED'));
+  });
+
+  test('a delta holds the base blocks it reuses: retention and gc during the upload cannot take them, the commit succeeds', async () => {
+    const registry = new CaptureRegistry(store, silentLogger());
+    const first = await registry.byToken((await registry.create({ image: 'db' })).token);
+    const base = manifestOf([11, 12, 13, 14]);
+    const full = await first.offer(encodeManifest(base.manifest));
+    const wanted = BlockSet.fromBase64(base.manifest.blocks.length, full.missingBitmap);
+    for (const [i, b] of base.manifest.blocks.entries()) {
+      if (!wanted.has(i)) continue;
+      const hex = Buffer.from(b.hash).toString('hex');
+      await first.upload(hex, frame(base.data.get(hex) ?? Buffer.alloc(0)));
+    }
+    await first.commit({ config: CONFIG, profile: null });
+
+    const second = await registry.byToken((await registry.create({ image: 'db' })).token);
+    const next = manifestOf([11, 12, 13, 15]);
+    const reply = await second.offer(encodeManifestDelta(diffAgainstFingerprints(decodeBaseFingerprints(await registry.fingerprints(second)), next.manifest)));
+    assert.equal(reply.offer.reused, 3);
+    // The base goes (retention) and gc runs while the agent is still uploading.
+    await store.removeVersion('db', 1);
+    await collectGarbage(store);
+    const hex = Buffer.from(next.manifest.blocks[3]?.hash ?? []).toString('hex');
+    await second.upload(hex, frame(next.data.get(hex) ?? Buffer.alloc(0)));
+    const version = await second.commit({ config: CONFIG, profile: null });
+    assert.deepStrictEqual(encodeManifest(await store.readManifest(version)), encodeManifest(next.manifest));
+    assert.equal((await verifyStore(store)).ok, true, 'every block of the new version is in the store');
   });
 
   test('offers of another block size, or neither manifest nor delta, are refused', async () => {

@@ -1,7 +1,7 @@
 import { BlockSet, parseCapturedConfig, parseMachineProfile, isWireError, type CapturedConfig, type MachineProfile } from '@rackcast/wire';
 import { hasCode, RackcastError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { ImageStore, JsonValue, VersionRecord, VersionWriter } from '../store/index.js';
+import { distinctHashes, type ImageStore, type JsonValue, type VersionRecord, type VersionWriter } from '../store/index.js';
 import type { CaptureJobRecord, CaptureRecord, OfferSummary } from './capture-record.js';
 import { readOffer, type OfferPlan } from './read-offer.js';
 
@@ -80,6 +80,8 @@ export class CaptureSession {
     this.#record = { ...this.#record, wire };
     const plan = await readOffer(this.#store, this.#record.image, bytes);
     this.#writer ??= this.#store.beginVersion(this.#record.image);
+    // A delta's version also names base blocks it does not offer: hold them from now on.
+    if (plan.summary.kind === 'delta') this.#writer.holdReferenced(distinctHashes(plan.manifest));
     const bitmap = new BlockSet(plan.offered.length);
     this.#missing.clear();
     const present = await this.#writer.holdBlocks(plan.offered.map((b) => b.hex));

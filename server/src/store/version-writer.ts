@@ -55,6 +55,15 @@ export class VersionWriter {
     return this.#written.has(hex) || (await this.#store.index.refCount(hex)) > 0;
   }
 
+  /**
+   * Holds blocks the new version will reference without adding them (a capture delta's blocks
+   * reused from its base): gc keeps them until commit or abort, even if the base version is
+   * removed (retention) meanwhile. No index read: they are known to be stored.
+   */
+  holdReferenced(hexes: Iterable<string>): void {
+    for (const hex of hexes) this.#hold(hex);
+  }
+
   /** holdBlock for many blocks, with one batched index read. */
   async holdBlocks(hexes: readonly string[]): Promise<boolean[]> {
     for (const hex of hexes) this.#hold(hex);
