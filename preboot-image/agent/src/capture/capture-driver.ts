@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { CaptureJobSpec, CaptureStatusMessage, DiskProfile, MachineProfile } from '@rackcast/wire';
 import { AgentError } from '../agent-error.js';
+import { StatusRelay } from '../status-relay.js';
 import { CaptureError } from './capture-error.js';
 import { runCapture, type CaptureOptions, type CaptureResult } from './run-capture.js';
 
@@ -61,20 +62,19 @@ const failureOf = (err: unknown): { code: string; message: string } => {
  */
 export class CaptureDriver {
   readonly #o: CaptureDriverOptions;
+  readonly #relay: StatusRelay<CaptureStatusMessage>;
   #running: Running | null = null;
-  #send: CaptureStatusSender | null = null;
-  #lastSentAt = 0;
-  #pending: NodeJS.Timeout | null = null;
   #finished: Promise<CaptureResult | null> = Promise.resolve(null);
 
   constructor(options: CaptureDriverOptions) {
     this.#o = options;
+    this.#relay = new StatusRelay(options.reportIntervalMs ?? 250);
   }
 
   /** Starts the job, unless this job (same id) already runs or ran, or another is still running. */
   take(jobId: number, spec: CaptureJobSpec): void {
     if (this.#running?.jobId === jobId) {
-      this.#flush();
+      this.#relay.flush();
       return;
     }
     if (this.#running !== null && !this.#running.done) {
@@ -83,19 +83,18 @@ export class CaptureDriver {
     }
     const running: Running = { jobId, latest: { type: 'capture-status', jobId, stage: 'mapping', progress: null, version: null, failure: null }, done: false };
     this.#running = running;
+    this.#relay.update(running.latest, true);
     this.#finished = this.#run(running, spec);
-    this.#flush();
   }
 
   /** A channel opened: status goes to it from now on, starting with the latest. */
   attach(send: CaptureStatusSender): void {
-    this.#send = send;
-    this.#flush();
+    this.#relay.attach(send);
   }
 
   /** The channel closed: statuses wait for the next one. */
   detach(): void {
-    this.#send = null;
+    this.#relay.detach();
   }
 
   /** Resolves when the current run (if any) has ended: its result, or null. */
@@ -130,18 +129,6 @@ export class CaptureDriver {
   #report(running: Running, next: CaptureStatusMessage): void {
     const stageChanged = next.stage !== running.latest.stage;
     running.latest = next;
-    if (this.#running !== running) return;
-    const interval = this.#o.reportIntervalMs ?? 250;
-    if (stageChanged || Date.now() - this.#lastSentAt >= interval) this.#flush();
-    else this.#pending ??= setTimeout(() => this.#flush(), interval);
-  }
-
-  #flush(): void {
-    if (this.#pending !== null) clearTimeout(this.#pending);
-    this.#pending = null;
-    const latest = this.#running?.latest;
-    if (latest === undefined || this.#send === null) return;
-    this.#lastSentAt = Date.now();
-    this.#send(latest);
+    if (this.#running === running) this.#relay.update(next, stageChanged);
   }
 }

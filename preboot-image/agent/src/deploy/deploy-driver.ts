@@ -1,6 +1,7 @@
 import type { DeployJobSpec, DeployStatusMessage, MachineProfile } from '@rackcast/wire';
 import { runDeployJob, type DeployJobOptions, type DeployReport } from './deploy-job.js';
 import type { DiskLibrary } from './disk-library.js';
+import { StatusRelay } from '../status-relay.js';
 
 /** Sends one status to the server over the machine channel that is open now. */
 export type StatusSender = (message: DeployStatusMessage) => void;
@@ -30,19 +31,18 @@ interface Running {
  */
 export class DeployDriver {
   readonly #o: DeployDriverOptions;
+  readonly #relay: StatusRelay<DeployStatusMessage>;
   #running: Running | null = null;
-  #send: StatusSender | null = null;
-  #lastSentAt = 0;
-  #pending: NodeJS.Timeout | null = null;
 
   constructor(options: DeployDriverOptions) {
     this.#o = options;
+    this.#relay = new StatusRelay(options.reportIntervalMs ?? 250);
   }
 
   /** Starts the job, unless this job (same id) already runs or ran in this boot. */
   take(jobId: number, spec: DeployJobSpec): void {
     if (this.#running?.jobId === jobId) {
-      this.#flush();
+      this.#relay.flush();
       return;
     }
     if (this.#running !== null) {
@@ -51,19 +51,18 @@ export class DeployDriver {
     }
     const running: Running = { jobId, latest: { type: 'deploy-status', jobId, stage: 'planned', progress: null, failure: null }, finished: Promise.resolve('failed') };
     this.#running = running;
+    this.#relay.update(running.latest, true);
     running.finished = runDeployJob({ ...this.#o, spec, report: (r) => this.#report(running, r) });
-    this.#flush();
   }
 
   /** A channel opened: status goes to it from now on, starting with the latest. */
   attach(send: StatusSender): void {
-    this.#send = send;
-    this.#flush();
+    this.#relay.attach(send);
   }
 
   /** The channel closed: statuses wait for the next one. */
   detach(): void {
-    this.#send = null;
+    this.#relay.detach();
   }
 
   /** Resolves when the running job (if any) has ended. */
@@ -75,17 +74,6 @@ export class DeployDriver {
     const stageChanged = report.stage !== running.latest.stage;
     if (stageChanged && report.stage !== 'failed') this.#o.say(`rackcast-agent: deploy: ${report.stage}`);
     running.latest = { type: 'deploy-status', jobId: running.jobId, ...report };
-    const interval = this.#o.reportIntervalMs ?? 250;
-    if (stageChanged || Date.now() - this.#lastSentAt >= interval) this.#flush();
-    else this.#pending ??= setTimeout(() => this.#flush(), interval);
-  }
-
-  #flush(): void {
-    if (this.#pending !== null) clearTimeout(this.#pending);
-    this.#pending = null;
-    const latest = this.#running?.latest;
-    if (latest === undefined || this.#send === null) return;
-    this.#lastSentAt = Date.now();
-    this.#send(latest);
+    this.#relay.update(running.latest, stageChanged);
   }
 }
