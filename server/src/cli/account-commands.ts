@@ -4,12 +4,8 @@ import type { RackcastConfig } from '../config/index.js';
 import { RackcastError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { openAccountClient, type AccountClient } from './account-client.js';
-import { formatTable } from './format.js';
+import { formatTable, print } from './format.js';
 import { readNewPassword } from './read-password.js';
-
-function print(json: boolean, value: unknown, text: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
-}
 
 function parseRole(text: string): Role {
   if (!isRole(text)) throw new RackcastError('RC_ERR_BAD_REQUEST', `role ${JSON.stringify(text)} is not one of ${ROLES.join(', ')}`);

@@ -4,16 +4,12 @@ import type { MachineJob } from '@rackcast/wire';
 import type { CaptureView } from '../capture/index.js';
 import type { RackcastConfig } from '../config/index.js';
 import { RackcastError } from '../errors.js';
-import { formatBytes, formatTable } from './format.js';
+import { formatBytes, formatTable, print } from './format.js';
 import { progressLine } from './progress-line.js';
 import { connectServer, type ServerApi } from './server-api.js';
 
 /** How often `rackcast capture <machine>` asks the server where the capture is. */
 const POLL_MS = 500;
-
-function print(json: boolean, value: unknown, text: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
-}
 
 function describe(c: CaptureView): string {
   const lines = [`capture ${c.id}: ${c.image}${c.machine ? ` from ${c.machine}` : ''}, ${c.state}${c.version !== null ? `, version ${c.version}` : ''}`];

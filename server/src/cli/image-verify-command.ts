@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { hasCode, RackcastError } from '../errors.js';
 import { parseImageRef, parseTimeSelector, type StoreProblem, type VersionRecord, type VersionSelector } from '../store/index.js';
 import { DEFAULT_TIMEOUT_MS, parseExpect, trialBoot, type DiskBus, type TrialReport } from '../trial/index.js';
-import { formatBytes } from './format.js';
+import { formatBytes, print } from './format.js';
 import type { StoreClient } from './store-client.js';
 
 /** Exit code when the blocks of the version are damaged (as `store verify`). */
@@ -23,10 +23,6 @@ interface VerifyOptions {
 }
 
 type WithStore = (run: (client: StoreClient) => Promise<unknown>) => Promise<void>;
-
-function print(json: boolean, value: unknown, text: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
-}
 
 function positiveNumber(text: string | undefined, what: string): number | undefined {
   if (text === undefined) return undefined;

@@ -3,12 +3,8 @@ import { MACHINE_JOB_ACTIONS, type MachineJobAction } from '@rackcast/wire';
 import type { RackcastConfig } from '../config/index.js';
 import { RackcastError } from '../errors.js';
 import type { MachineSummary } from '../machine/index.js';
-import { formatBytes, formatTable } from './format.js';
+import { formatBytes, formatTable, print } from './format.js';
 import { connectServer } from './server-api.js';
-
-function print(json: boolean, value: unknown, text: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
-}
 
 function model(m: MachineSummary): string {
   const s = m.profile?.system;

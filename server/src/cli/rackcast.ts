@@ -6,7 +6,7 @@ import { createLogger } from '../log.js';
 import { serve } from '../main.js';
 import { parseImageRef, parseTimeSelector } from '../store/index.js';
 import { RACKCAST_VERSION } from '../version.js';
-import { formatBytes, formatTable } from './format.js';
+import { formatBytes, formatTable, print } from './format.js';
 import { openStoreClient } from './open-store-client.js';
 import { progressLine } from './progress-line.js';
 import { addAccountCommands } from './account-commands.js';
@@ -39,10 +39,6 @@ function capturedHost(config: VersionRecord['config']): string {
 function describeSource(s: VersionRecord['source']): string {
   if (s.kind !== 'capture') return [s.kind, s.file, s.format].filter(Boolean).join(' ');
   return ['capture', s.capture, s.offer, s.baseVersion !== undefined ? `from ${s.baseVersion}` : '', s.machine].filter((x) => x !== undefined && x !== '').join(' ');
-}
-
-function print(json: boolean, value: unknown, text: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
 }
 
 /** Runs a command against the store (in-process, or through the running server). */

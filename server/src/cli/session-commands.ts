@@ -2,15 +2,11 @@ import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RackcastConfig } from '../config/index.js';
 import type { SessionRecord } from '../session/index.js';
-import { formatBytes, formatTable } from './format.js';
+import { formatBytes, formatTable, print } from './format.js';
 import { connectServer } from './server-api.js';
 import { watchSession } from './session-watch.js';
 
 type Summary = Omit<SessionRecord, 'key' | 'tokens' | 'receivers'> & { tokensLeft: number; receivers: { id: string; state: string; straggler: boolean; failure: { code: string; message: string } | null; progress: { blocksDone: number; blocksTotal: number } | null; backfilledBlocks: number }[] };
-
-function print(json: boolean, value: unknown, text: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
-}
 
 function describe(s: Summary): string {
   const head = `session ${s.id}: ${s.image}@${s.version} ${s.phase}, pass ${s.pass}, ${s.blockCount} blocks (${formatBytes(s.bytesTotal)}), group ${s.group}:${s.port}, ` +
