@@ -6,7 +6,7 @@ import type { DhcpRequestOutcome, DhcpRequestType } from '../net/dhcp/index.js';
 import type { TftpRequestOutcome } from '../net/tftp/index.js';
 import type { ReceiverStateName, SessionPhase, SessionRegistry } from '../session/index.js';
 import type { ImageStore } from '../store/index.js';
-import { StoreSizeProbe, versionsKey } from './store-size.js';
+import { StoreSizeProbe, storeChangeKey } from './store-size.js';
 
 /** What the scrape-time gauges read; every field is read only when /metrics is asked. */
 export interface MetricSources {
@@ -129,7 +129,7 @@ export class ServerMetrics {
     const read = () => {
       scrape ??= (async () => {
         const [images, versions] = await Promise.all([store.index.listImages(), store.index.allVersions()]);
-        const size = await probe.read(versionsKey(versions));
+        const size = await probe.read(storeChangeKey(versions, store.blocks.removals));
         return { images: images.length, versions: versions.length, usedBytes: versions.reduce((acc, v) => acc + v.usedBytes, 0), ...size };
       })().finally(() => { scrape = null; });
       return scrape;
@@ -140,7 +140,7 @@ export class ServerMetrics {
     gauge('rackcast_store_images', 'Images in the store.', (s) => s.images);
     gauge('rackcast_store_versions', 'Image versions in the store.', (s) => s.versions);
     gauge('rackcast_store_blocks', 'Block files in the store (distinct content-addressed blocks).', (s) => s.blocks);
-    gauge('rackcast_store_blocks_bytes', 'Bytes the block files take on disk (compressed); measured again when versions change, else at most a minute old.', (s) => s.bytes);
+    gauge('rackcast_store_blocks_bytes', 'Bytes the block files take on disk (compressed); measured again when versions change or gc removed blocks.', (s) => s.bytes);
     gauge('rackcast_store_versions_used_bytes', 'Disk bytes the versions describe (used blocks, uncompressed), summed over versions.', (s) => s.usedBytes);
   }
 

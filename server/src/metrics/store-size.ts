@@ -29,45 +29,42 @@ async function measure(store: ImageStore): Promise<BlockFolderSize> {
   return { blocks, bytes };
 }
 
-/** Names every version the index holds: when it changes, the block folder has changed too. */
-export function versionsKey(versions: readonly VersionRecord[]): string {
-  return versions.map((v) => `${v.image}/${v.version}`).join('\n');
+/**
+ * What changes the block folder: the versions the index holds (imports, captures and removals
+ * commit there) and the files gc removed. Blocks of a version still being written count once it
+ * commits.
+ */
+export function storeChangeKey(versions: readonly VersionRecord[], removals: number): string {
+  return `${removals}\n${versions.map((v) => `${v.image}/${v.version}`).join('\n')}`;
 }
 
 /**
  * The size of the block folder, for scrapes. Walking it costs one stat per block (a million
- * for a terabyte at 1 MiB blocks), so the answer is kept: measured again when the set of
- * versions changed (import, capture, removal) or when it is older than `maxAgeMs` (gc deletes
- * blocks without touching versions). A stale answer is returned while the new walk runs.
+ * for a terabyte at 1 MiB blocks), so the answer is kept and the folder walked again only when
+ * its change key (storeChangeKey) differs from the last walk's: a quiet store is never walked
+ * twice, however often it is scraped.
  */
 export class StoreSizeProbe {
   readonly #store: ImageStore;
-  readonly #maxAgeMs: number;
-  #last: { size: BlockFolderSize; key: string; at: number } | null = null;
-  #walking: Promise<BlockFolderSize> | null = null;
+  #last: { size: BlockFolderSize; key: string } | null = null;
+  #walking: { key: string; size: Promise<BlockFolderSize> } | null = null;
 
-  constructor(store: ImageStore, maxAgeMs = 60_000) {
+  constructor(store: ImageStore) {
     this.#store = store;
-    this.#maxAgeMs = maxAgeMs;
   }
 
-  /** The size, measured now if the versions changed since the last walk. */
+  /** The size for this change key: the last walk's, or a new walk's. */
   async read(key: string): Promise<BlockFolderSize> {
-    const last = this.#last;
-    if (last !== null && last.key === key) {
-      if (Date.now() - last.at > this.#maxAgeMs) void this.#walk(key).catch(() => undefined);
-      return last.size;
+    if (this.#last?.key === key) return this.#last.size;
+    if (this.#walking?.key !== key) {
+      const walk = { key, size: measure(this.#store) };
+      this.#walking = walk;
+      void walk.size.then((size) => {
+        if (this.#walking === walk) this.#last = { size, key };
+      }, () => undefined).finally(() => {
+        if (this.#walking === walk) this.#walking = null;
+      });
     }
-    return this.#walk(key);
-  }
-
-  #walk(key: string): Promise<BlockFolderSize> {
-    this.#walking ??= measure(this.#store).then((size) => {
-      this.#last = { size, key, at: Date.now() };
-      return size;
-    }).finally(() => {
-      this.#walking = null;
-    });
-    return this.#walking;
+    return this.#walking.size;
   }
 }

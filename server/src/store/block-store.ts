@@ -23,6 +23,7 @@ export class BlockStore {
   readonly #dirtyDirs = new Set<string>();
   /** Block files written since the last flush whose data is not yet fsynced. */
   readonly #unsynced = new Set<string>();
+  #removals = 0;
 
   constructor(root: string) {
     this.#root = root;
@@ -104,7 +105,13 @@ export class BlockStore {
     if (size === undefined) return 0;
     await unlink(this.pathOf(hex)).catch(() => undefined);
     this.#dirtyDirs.add(join(this.#root, hex.slice(0, 2)));
+    this.#removals++;
     return size;
+  }
+
+  /** Block files removed by this process so far (gc): tells a cached folder size that it is stale. */
+  get removals(): number {
+    return this.#removals;
   }
 
   /** Every block file on disk (name must be 64 hex digits; anything else is skipped). */
