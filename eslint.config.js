@@ -81,7 +81,10 @@ export default tseslint.config(
     // its console is the page's log (warnings only).
     files: ['server/ui/**/*.ts', 'server/ui/**/*.tsx'],
     rules: {
-      ...boundary({ patterns: [{ group: ['@rackcast/*', '**/server/src/**', '../../src/**', 'node:*'], message: 'server/ui talks to the server over HTTP and WebSocket only (STYLE.md §3.2)' }] }),
+      ...boundary({ patterns: [{ group: ['@rackcast/*', '!@rackcast/wire', '**/server/src/**', '../../src/**', 'node:*'], message: 'server/ui talks to the server over HTTP and WebSocket only (STYLE.md §3.2)' }] }),
+      // The wire formats' types (profile, plan) describe what the API answers: type-only imports,
+      // erased from the bundle; their code stays out.
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['@rackcast/wire'], allowTypeImports: true, message: 'server/ui takes only types from @rackcast/wire (import type): no wire code in the bundle' }] }],
       'no-console': ['error', { allow: ['warn'] }],
     },
   },

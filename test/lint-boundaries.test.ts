@@ -10,7 +10,8 @@ const eslint = new ESLint({ cwd: root });
 
 async function restrictedImports(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath });
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  const rules = new Set(['no-restricted-imports', '@typescript-eslint/no-restricted-imports']);
+  return (result?.messages ?? []).filter((m) => m.ruleId !== null && rules.has(m.ruleId)).map((m) => m.message);
 }
 
 const cases: readonly [string, string, boolean][] = [
@@ -26,6 +27,8 @@ const cases: readonly [string, string, boolean][] = [
   ['test/probe.ts', "import { x } from '../server/src/store/image-store.js';\nexport const f = x;\n", false],
   ['server/ui/src/probe.ts', "import { x } from '../../src/store/index.js';\nexport const f = x;\n", false],
   ['server/ui/src/probe.ts', "import { x } from '@rackcast/wire';\nexport const f = x;\n", false],
+  ['server/ui/src/probe.ts', "import type { MachineProfile } from '@rackcast/wire';\nexport type P = MachineProfile;\n", true],
+  ['server/ui/src/probe.ts', "import { x } from '@rackcast/server';\nexport const f = x;\n", false],
   ['server/ui/src/probe.ts', "import { render } from 'preact';\nexport const f = render;\n", true],
 ];
 

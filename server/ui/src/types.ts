@@ -1,8 +1,12 @@
 /**
- * What the dashboard reads of the server's answers and events: only the fields it shows. The
- * UI shares no code with the server (it talks HTTP and WebSocket only), so these are declared
- * here; the server's API table in the README and docs/dashboard.md describe the same shapes.
+ * What the dashboard reads of the server's answers and events. The machine profile and the
+ * deploy plan are wire types of @rackcast/wire (type-only imports: no code of it reaches the
+ * bundle); the server's own views are declared here with only the fields the UI shows, as the
+ * README's API table and docs/dashboard.md describe them.
  */
+import type { DeployPlan, DiskIdentity, DiskProfile, MachineProfile, NicProfile } from '@rackcast/wire';
+
+export type { DeployPlan, DiskIdentity, DiskProfile, MachineProfile, NicProfile };
 
 export interface MachineEvent {
   readonly at: string;
@@ -26,38 +30,6 @@ export interface MachineRow {
   readonly job: string;
   readonly jobSession: number | null;
   readonly lastEvent: MachineEvent | null;
-}
-
-export interface DiskProfile {
-  readonly name: string;
-  readonly sizeBytes: number;
-  readonly model: string;
-  readonly vendor: string;
-  readonly serial: string;
-  readonly wwn: string;
-  readonly transport: string;
-  readonly removable: boolean;
-  readonly rotational: boolean | null;
-}
-
-export interface NicProfile {
-  readonly name: string;
-  readonly mac: string;
-  readonly driver: string;
-  readonly speedMbps: number | null;
-  readonly operstate: string;
-  readonly addresses: readonly string[];
-}
-
-export interface MachineProfile {
-  readonly detectedAt: string;
-  readonly system: { readonly uuid: string; readonly serial: string; readonly vendor: string; readonly model: string; readonly assetTag: string };
-  readonly firmware: { readonly mode: string; readonly vendor: string; readonly version: string; readonly secureBoot: boolean | null };
-  readonly cpu: { readonly model: string; readonly architecture: string; readonly sockets: number; readonly cores: number; readonly threads: number };
-  readonly memory: { readonly totalBytes: number };
-  readonly disks: readonly DiskProfile[];
-  readonly nics: readonly NicProfile[];
-  readonly problems: readonly string[];
 }
 
 /** GET /api/machines/:mac → {machine}. */
@@ -153,22 +125,6 @@ export interface SessionView {
   readonly finishedAt: string | null;
   readonly receivers: readonly ReceiverView[];
   readonly deploy: DeployView | null;
-}
-
-export interface DiskIdentity {
-  readonly serial: string;
-  readonly wwn: string;
-  readonly sizeBytes: number;
-  readonly model: string;
-  readonly nameHint: string;
-}
-
-export interface DeployPlan {
-  readonly image: { readonly name: string; readonly version: number; readonly diskBytes: number; readonly usedEndBytes: number; readonly table: string };
-  readonly target: DiskIdentity;
-  readonly untouched: readonly DiskIdentity[];
-  readonly layout: { readonly resizePartition: number | null; readonly filesystem: string };
-  readonly personalise: { readonly rootPartition: number | null; readonly hostname: string; readonly uefiBootEntry: { readonly label: string } | null };
 }
 
 export interface FactPartition {
