@@ -46,11 +46,7 @@ const added = randomBytes(3 * MiB);
 const changed = randomBytes(300 * 1024);
 
 before(async () => {
-  await lab.down();
-  await lab.up();
-  const golden = join(lab.stateDir, 'golden.img');
-  await lab.run(['exec', join(REPO_ROOT, 'scripts/build-golden-image'), golden], 5 * 60_000);
-  await lab.rackcast(['image', 'import', golden, '--name', 'golden']);
+  await lab.upWithGolden();
 });
 
 after(async () => {
@@ -64,7 +60,7 @@ test('capture by PXE job, incremental capture of changed blocks, one-touch recov
   // The source machine: golden deployed as web01 with a static address, boots and powers off.
   await lab.run(['vm', 'src', '--disk', '1G']);
   const src = (await lab.vmIdentity('src')).mac;
-  await waitForWaiting(src);
+  await lab.waitForWaiting([src], BOOT_TIMEOUT_MS);
   await lab.rackcast(['deploy', 'golden', '--machines', src, '--hostname-pattern', 'web01', '--static', STATIC, '--gateway', '10.77.0.1']);
   const first = await waitForPowerOff('src');
   assert.deepEqual([first.hostname, first.mac, first.address], ['web01', src, STATIC], 'the source machine runs as web01 with its address');
@@ -154,12 +150,6 @@ test('capture by PXE job, incremental capture of changed blocks, one-touch recov
 
 // ---------------------------------------------------------------------------------------------
 
-async function waitForWaiting(mac: string): Promise<void> {
-  await waitFor(`${mac} to register`, BOOT_TIMEOUT_MS, 3000, async () => {
-    const list = await lab.rackcast<{ machines: Array<{ mac: string; state: string; profile: unknown }> }>(['machine', 'list']);
-    return list.machines.some((m) => m.mac === mac && m.state === 'waiting' && m.profile !== null) ? true : undefined;
-  });
-}
 
 /** The machine is off: its clone printed the marker and powered off (QEMU exits). */
 async function waitForPowerOff(vm: string): Promise<CloneMarker> {

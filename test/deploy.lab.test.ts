@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { localAdminHeaders } from './helpers/api-auth.js';
 import { parseCloneMarker, type CloneMarker } from './helpers/clone-marker.js';
-import { LabDriver, REPO_ROOT, waitFor } from './helpers/lab-driver.js';
+import { LabDriver, waitFor } from './helpers/lab-driver.js';
 
 interface Member {
   mac: string;
@@ -33,11 +33,7 @@ const lab = new LabDriver('rcdp');
 let goldenRootfsBytes = 0;
 
 before(async () => {
-  await lab.down();
-  await lab.up();
-  const golden = join(lab.stateDir, 'golden.img');
-  await lab.run(['exec', join(REPO_ROOT, 'scripts/build-golden-image'), golden], 5 * 60_000);
-  await lab.rackcast(['image', 'import', golden, '--name', 'golden']);
+  await lab.upWithGolden();
   goldenRootfsBytes = await rootfsBytesOfGolden();
 });
 
@@ -80,7 +76,7 @@ test('a machine reset mid-restore resumes, fetches only the missing blocks and b
   const vm = 'rs1';
   await lab.run(['vm', vm, '--disk', '1G']);
   const { mac } = await lab.vmIdentity(vm);
-  await waitForWaiting([mac]);
+  await lab.waitForWaiting([mac], BOOT_TIMEOUT_MS);
   // A slow stream so the reset lands mid-restore: the golden image's ~17 MB take ~15 s at 10 Mbit/s.
   const id = await createDeploy([mac], 'reset-{n}', '10mbit');
   // A quarter written and reported: the server's journal lists those blocks for the resume.
@@ -110,7 +106,7 @@ test('a plan whose disk serial does not match is refused by the agent; the disk 
   // First boot: the server learns the machine with disk serial PLANNED01 ...
   await lab.run(['vm', vm, '--disk', '1G:PLANNED01']);
   const { mac } = await lab.vmIdentity(vm);
-  await waitForWaiting([mac]);
+  await lab.waitForWaiting([mac], BOOT_TIMEOUT_MS);
   await lab.rackcast(['machine', 'job', mac, 'poweroff']);
   await waitFor(`${vm} to power off`, 3 * 60_000, 1000, async () => ((await lab.vmRunning(vm)) ? undefined : true));
   // ... the deploy is planned from that profile while it is off ...
@@ -139,7 +135,7 @@ async function deployAndBoot(t: { diagnostic(s: string): void }, specs: Array<{ 
     vms.push({ name: spec.name, mac: (await lab.vmIdentity(spec.name)).mac });
   }
   // The technician picks the machines as they appear and deploys.
-  await waitForWaiting(vms.map((v) => v.mac));
+  await lab.waitForWaiting(vms.map((v) => v.mac), BOOT_TIMEOUT_MS);
   const id = await createDeploy(vms.map((v) => v.mac), pattern);
   const view = await waitForDeployEnd(id);
   for (const m of view.session.deploy?.members ?? []) {
@@ -156,12 +152,6 @@ async function deployAndBoot(t: { diagnostic(s: string): void }, specs: Array<{ 
   return { seconds: (Date.now() - started) / 1000, markers, vms };
 }
 
-async function waitForWaiting(macs: string[]): Promise<void> {
-  await waitFor(`machines ${macs.join(', ')} to register`, BOOT_TIMEOUT_MS, 3000, async () => {
-    const list = await lab.rackcast<{ machines: Array<{ mac: string; state: string; profile: unknown }> }>(['machine', 'list']);
-    return macs.every((mac) => list.machines.some((m) => m.mac === mac && m.state === 'waiting' && m.profile !== null)) ? true : undefined;
-  });
-}
 
 async function createDeploy(macs: string[], pattern: string, rate?: string): Promise<number> {
   const args = ['deploy', 'golden', '--machines', macs.join(','), '--hostname-pattern', pattern, ...(rate ? ['--rate', rate] : [])];

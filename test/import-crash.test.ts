@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '@rackcast/wire/fuzz-random';
 import { parseJson, runCli } from './helpers/rackcast-cli.js';
 import { writeSyntheticDisk } from './helpers/synthetic-disk.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -14,16 +15,6 @@ const CLI = fileURLToPath(new URL('../../server/bin/rackcast.js', import.meta.ur
 const TRIALS = 8;
 const sha = async (p: string) => createHash('sha256').update(await readFile(p)).digest('hex');
 
-/** mulberry32: reproducible "random" kill points; the seed is printed with each trial. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Starts an import and SIGKILLs it after `delayMs` (if still running); resolves with its exit. */
 function importAndKill(file: string, env: Record<string, string>, delayMs: number, name: string): Promise<{ killed: boolean; code: number | null }> {
@@ -64,7 +55,7 @@ test('an import killed at random points never leaves a half version; the store s
     assert.equal(full.code, 0, full.stderr);
     importMs = Math.min(importMs, Date.now() - started);
   }
-  const random = prng(20261122);
+  const random = mulberry32(20261122);
   let killedCount = 0;
   for (let trial = 1; trial <= TRIALS; trial++) {
     const disk = await diskFor(trial);

@@ -31,5 +31,5 @@ export { startDhcpServer, LeasePool } from './net/dhcp/index.js';
 export type { DhcpServerOptions, RunningDhcpServer, DhcpLease, DhcpLeaseStore, DhcpRange } from './net/dhcp/index.js';
 export { decideBoot, classifyFirmware, createBootDecider, IPXE_BINARIES } from './boot/boot-policy.js';
 export type { BootAnswer, BootVerdict, FirmwareClass } from './boot/boot-policy.js';
-export { trialBoot, ConsoleWatch, DEFAULT_EXPECT, diskVmArgs, chooseFirmware, chooseDiskBus, OVMF_CODE, OVMF_VARS } from './trial/index.js';
+export { trialBoot, ConsoleWatch, DEFAULT_EXPECT, diskVmArgs, startVm, chooseFirmware, chooseDiskBus, OVMF_CODE, OVMF_VARS } from './trial/index.js';
 export type { TrialReport, DiskVmSpec, Firmware, DiskBus } from './trial/index.js';

@@ -36,6 +36,27 @@ export class LabDriver {
     return this.run(['up', ...args], timeoutMs);
   }
 
+  /**
+   * A fresh lab with the golden image (scripts/build-golden-image) imported as `golden`;
+   * returns the image file's path.
+   */
+  async upWithGolden(): Promise<string> {
+    await this.down();
+    await this.up();
+    const golden = join(this.stateDir, 'golden.img');
+    await this.run(['exec', join(REPO_ROOT, 'scripts/build-golden-image'), golden], 5 * 60_000);
+    await this.rackcast(['image', 'import', golden, '--name', 'golden']);
+    return golden;
+  }
+
+  /** Waits until every MAC is registered with its profile and waits for a job (the agent in standby). */
+  async waitForWaiting(macs: readonly string[], timeoutMs: number): Promise<void> {
+    await waitFor(`machines ${macs.join(', ')} to register`, timeoutMs, 3000, async () => {
+      const list = await this.rackcast<{ machines: Array<{ mac: string; state: string; profile: unknown }> }>(['machine', 'list']);
+      return macs.every((mac) => list.machines.some((m) => m.mac === mac && m.state === 'waiting' && m.profile !== null)) ? true : undefined;
+    });
+  }
+
   async down(): Promise<void> {
     await this.run(['down'], 60_000).catch(() => undefined);
   }

@@ -1,7 +1,7 @@
 /**
- * Seeded randomness and byte helpers shared by the codecs' fuzz tests (`*\/fuzz.test.ts`): one
- * PRNG so a failure reproduces exactly from its seed. Test support only; not exported from the
- * package index.
+ * Seeded randomness and byte helpers shared by the codecs' fuzz tests (`*\/fuzz.test.ts`), other
+ * tests and benchmarks: one PRNG so a failure or a run reproduces exactly from its seed. Test
+ * support only: reached as `@rackcast/wire/fuzz-random`, not from the package index.
  */
 
 export type Rng = () => number;

@@ -8,6 +8,7 @@ import { open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { buildUsedMap, openCaptureSource, planBlocks, runTool } from '@rackcast/agent';
+import { mulberry32 } from '@rackcast/wire/fuzz-random';
 import { TOOL_ENV } from './real-disk.js';
 
 const exec = promisify(execFile);
@@ -29,17 +30,6 @@ export interface ChangedDisk {
   readonly changedBlocks: number;
 }
 
-/** Deterministic PRNG (mulberry32): the same seed picks the same blocks and bytes on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function debugfs(target: string, commands: readonly string[]): Promise<string> {
   const file = `${tmpdir()}/rackcast-bench-debugfs-${process.pid}.cmd`;
@@ -99,7 +89,7 @@ export async function changeBlocks(disk: string, share: number, storeBlockSize: 
   const map = await buildUsedMap(await openCaptureSource(disk), { runner: runTool, tmpDir: tmpdir() });
   const used = [...planBlocks(map.used, [], map.diskSize, storeBlockSize)].filter((b) => b.used);
   const target = Math.round(share * used.length);
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const inExt = used.filter((b) => b.offset >= part.offset && b.offset + b.length <= part.offset + part.size);
   for (let i = inExt.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

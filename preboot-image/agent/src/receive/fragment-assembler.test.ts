@@ -10,6 +10,7 @@ import {
   BlockEncoding, DatagramType, encodeBlockFrame, fragmentCountFor, fragmentRange, HashAlgorithm, sealBlock,
   type DataDatagram, type Manifest,
 } from '@rackcast/wire';
+import { mulberry32 } from '@rackcast/wire/fuzz-random';
 import { BlockPipeline } from './block-pipeline.js';
 import { openBlockTarget } from './block-target.js';
 import { FragmentAssembler } from './fragment-assembler.js';
@@ -17,16 +18,6 @@ import { FragmentAssembler } from './fragment-assembler.js';
 const BLOCK = 64 * 1024;
 const FRAGMENT = 1436;
 
-/** mulberry32, for reproducible loss and order. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A disk of `count` blocks: compressible, incompressible and short ones, sealed for session 7. */
 function makeStream(count: number, key: Buffer) {
@@ -66,7 +57,7 @@ for (const [name, budget, loss] of [['in memory', 64 << 20, 0.05], ['spilling to
         onWritten: (b) => done.add(b), onRejected: (b) => { failure ??= new Error(`block ${b} rejected`); }, onError: (e) => { failure ??= e; } });
       const assembler = new FragmentAssembler({ manifest, fragmentSize: FRAGMENT, target, memoryBudget: budget,
         onComplete: (b, s) => pipeline.push(b, s), onError: (e) => { failure ??= e; } });
-      const random = prng(budget + Math.round(loss * 100));
+      const random = mulberry32(budget + Math.round(loss * 100));
       const settled = (b: number) => done.has(b) || pipeline.isPending(b) || assembler.isCompleting(b);
       // Pass 1 sends everything; later passes send the union of what is missing plus, as a
       // multicast repair does, fragments this receiver already has (another receiver missed them).
