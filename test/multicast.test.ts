@@ -53,7 +53,7 @@ describe('multicast block stream between namespaces', () => {
     assert.deepEqual(s.receivers.map((r) => r.state), ['done', 'done', 'done']);
   });
 
-  test('5 % loss on every receiver: repaired by aggregated passes, bit-exact', async () => {
+  test('5 % loss on every receiver: repaired in-pass and by aggregated passes, bit-exact', async () => {
     for (const host of lab.net.receivers) await lab.net.setLoss(host, 5);
     try {
       const { id, tokens } = await lab.startSession('golden', 3, '400mbit');
@@ -68,7 +68,10 @@ describe('multicast block stream between namespaces', () => {
         await assertBitExact(join(work.path, `lossy-${i}.img`));
       }
       const s = await lab.waitFor(id, (x) => x.phase === 'complete', 10_000);
-      assert.ok(s.pass > 1 && s.repairFragments > 0, `repair passes ran (${s.pass} passes, ${s.repairFragments} repairs)`);
+      assert.ok(s.repairFragments > 0, `repairs were sent (${s.pass} passes, ${s.repairFragments} repairs)`);
+      // Random loss leaves blocks a fragment short: most are asked for and re-sent while the
+      // pass still runs, the rest after PASS_END.
+      assert.ok((s.inPassRepairFragments ?? 0) > 0, `in-pass repairs were sent (${s.inPassRepairFragments} of ${s.repairFragments})`);
       assert.ok(s.receivers.every((r) => !r.straggler), 'uniform loss makes nobody a straggler');
     } finally {
       for (const host of lab.net.receivers) await lab.net.setLoss(host, 0);

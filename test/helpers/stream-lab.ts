@@ -33,6 +33,7 @@ export interface SessionView {
   blockCount: number;
   fragmentsSent: number;
   repairFragments: number;
+  inPassRepairFragments?: number;
   receivers: { id: string; state: string; straggler: boolean; failure: { code: string; message: string } | null; progress: { blocksDone: number } | null; backfilledBlocks: number; registrations: number }[];
 }
 

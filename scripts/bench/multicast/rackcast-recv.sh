@@ -7,4 +7,4 @@ root=$(cd "$(dirname "$0")/../../.." && pwd)
 for _ in $(seq 1 300); do [ -f "$rundir/session.json" ] && break; sleep 0.1; done
 read -r id token < <(node -e 'const s=require(process.argv[1]); console.log(s.session.id, s.tokens[Number(process.argv[2])-1])' "$rundir/session.json" "$i")
 "$root/scripts/bench/multicast/measure.sh" "$rdir/receiver.measure" -- \
-  node "$root/preboot-image/agent/bin/rackcast-agent.js" receive --server "http://$sender:8090" --session "$id" --token "$token" --target "$out" --iface "$recv_ip" --quiet > "$rdir/receive.out"
+  node ${RACKCAST_RECV_NODE_ARGS:-} "$root/preboot-image/agent/bin/rackcast-agent.js" receive --server "http://$sender:8090" --session "$id" --token "$token" --target "$out" --iface "$recv_ip" --quiet > "$rdir/receive.out"

@@ -5,8 +5,10 @@
 # measured the same way for all. Appends to results/multicast.tsv (the harness's RESULT
 # fields plus those measurements) and prints a table with ratios (summarize.mjs).
 #
-# Usage: scripts/bench/multicast/run-multicast.sh [--size 1G] [--cases quick|full|scale] [--tools "rackcast udpcast uftp"] [--harness DIR]
-#        (scale: only larger groups, N = $SCALE_N, default 8; e.g. SCALE_N=16 … --size 256M --cases scale)
+# Usage: scripts/bench/multicast/run-multicast.sh [--size 1G] [--cases quick|full|scale|behaviour] [--tools "rackcast udpcast uftp"] [--harness DIR]
+#        (scale: only larger groups, N = $SCALE_N, default 8, at $SCALE_LOSS % loss, default 0;
+#         e.g. SCALE_N=16 … --size 256M --cases scale; behaviour: only the capped, killed and late cases.
+#         MC_TSV=FILE writes rows elsewhere; MC_KEEP=1 keeps each run's directory under $MC_WORK)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -30,7 +32,7 @@ for tool in udp-sender uftp uftpd; do command -v $tool >/dev/null || { echo "$to
 export MC_WORK=${MC_WORK:-/dev/shm/rackcast-mcbench}
 work=$MC_WORK/input
 mkdir -p "$work" "$root/scripts/bench/results"
-tsv=$root/scripts/bench/results/multicast.tsv
+tsv=${MC_TSV:-$root/scripts/bench/results/multicast.tsv}
 img=$work/image-$size.bin
 [ -f "$img.sha256" ] || python3 "$harness/mkimage.py" --size "$size" --out "$img" >&2
 store=$work/store-$size
@@ -62,26 +64,39 @@ run_case() {
   local line
   line=$("$harness/mcbench.sh" -t "$tool" -n "$n" -r 1gbit -l "$loss" --src "$img" --tag "$tag" --send "$send" --recv "$recv" \
     --done "$done" --order "$order" --gap "$gap" --label "$label" "$@" 2>/dev/null | grep '^RESULT' || echo "RESULT tool=$tool N=$n loss=$loss% status=harness-failed label=$label")
-  local last="$MC_WORK/last-$tag" s_cpu=NA s_rss=NA r_cpu=NA r_rss=NA
-  if [ -f "$last/sender.measure" ]; then read -r s_cpu s_rss < <(sed 's/cpu_seconds=//; s/rss_mb=//' "$last/sender.measure"); fi
+  local last="$MC_WORK/last-$tag" s_cpu=NA s_rss=NA s_usr=NA s_sys=NA r_cpu=NA r_rss=NA r_usr=NA r_sys=NA
+  # measure.sh writes "cpu_seconds=C rss_mb=R user_seconds=U sys_seconds=S".
+  if [ -f "$last/sender.measure" ]; then read -r s_cpu s_rss s_usr s_sys < <(sed -E 's/[a-z_]+=//g' "$last/sender.measure"); fi
   if compgen -G "$last/r*/receiver.measure" >/dev/null; then
-    read -r r_cpu r_rss < <(cat "$last"/r*/receiver.measure | sed 's/cpu_seconds=//; s/rss_mb=//' | awk '{c+=$1; if($2>m) m=$2; n++} END{printf "%.2f %d\n", c/n, m}')
+    read -r r_cpu r_rss r_usr r_sys < <(cat "$last"/r*/receiver.measure | sed -E 's/[a-z_]+=//g' | awk '{c+=$1; if($2>m) m=$2; u+=$3; s+=$4; n++} END{printf "%.2f %d %.2f %.2f\n", c/n, m, u/n, s/n}')
   fi
   line="$line sender_cpu_s=$s_cpu sender_rss_mb=$s_rss recv_cpu_s_mean=$r_cpu recv_rss_mb_max=$r_rss load=$(cut -d' ' -f1 /proc/loadavg)"
+  line="$line sender_user_s=${s_usr:-NA} sender_sys_s=${s_sys:-NA} recv_user_s_mean=${r_usr:-NA} recv_sys_s_mean=${r_sys:-NA}"
+  # Each receiver's own finish, in seconds from the start (the harness prints only min-max):
+  # the start is the earliest exit minus the harness's fin minimum. Receivers that did not
+  # exit by themselves (killed, or uftpd, which the harness stops) are left out.
+  local each=NA
+  if compgen -G "$last/r*.exit" >/dev/null && [[ $line =~ fin=([0-9.]+)- ]]; then
+    each=$(for f in "$last"/r*.exit; do n=${f##*/r}; read -r rc at < "$f"; if [ "$rc" = 0 ]; then echo "${n%.exit} $at"; fi; done | sort -n |
+      awk -v fmin="${BASH_REMATCH[1]}" '{id[NR]=$1; t[NR]=$2; if (NR==1 || $2<m) m=$2} END{for(k=1;k<=NR;k++) printf "%sr%s:%.2f", (k>1?",":""), id[k], (t[k]-m)/1e6+fmin}')
+  fi
+  line="$line fin_each=${each:-NA}"
   echo "$line"
   [ -f "$tsv" ] || echo "# one row per run: the harness RESULT fields plus measure.sh CPU/RSS; see multicast.md" > "$tsv"
   echo "${line#RESULT }" | tr ' ' '\t' >> "$tsv"
-  rm -rf "$last"
+  [ -n "${MC_KEEP:-}" ] || rm -rf "$last"
 }
 
 if [ "$cases" = scale ]; then
   # Larger groups only: N = 8 at this size, or N = 16 (use --size 256M: each receiver keeps a copy in memory).
-  for n in ${SCALE_N:-8}; do for t in $tools; do run_case "$t" "$n" 0; done; done
+  for n in ${SCALE_N:-8}; do for t in $tools; do run_case "$t" "$n" "${SCALE_LOSS:-0}"; done; done
   node "$here/summarize.mjs" "$tsv"
   exit 0
 fi
-for n in 1 4; do for t in $tools; do run_case "$t" "$n" 0; done; done
-for loss in 1 5; do for t in $tools; do run_case "$t" 4 "$loss"; done; done
+if [ "$cases" != behaviour ]; then
+  for n in 1 4; do for t in $tools; do run_case "$t" "$n" 0; done; done
+  for loss in 1 5; do for t in $tools; do run_case "$t" 4 "$loss"; done; done
+fi
 CASE_LABEL=slow-r1-100mbit; for t in $tools; do run_case "$t" 4 0 --slow 1:100mbit; done
 CASE_LABEL=kill-r1-3s; for t in $tools; do run_case "$t" 4 0 --kill 1:3; done
 CASE_LABEL=late-r1-3s; for t in $tools; do RACKCAST_BENCH_LATE=1 run_case "$t" 4 0 --late 1:3; done

@@ -10,7 +10,7 @@ type Summary = Omit<SessionRecord, 'key' | 'tokens' | 'receivers'> & { tokensLef
 
 function describe(s: Summary): string {
   const head = `session ${s.id}: ${s.image}@${s.version} ${s.phase}, pass ${s.pass}, ${s.blockCount} blocks (${formatBytes(s.bytesTotal)}), group ${s.group}:${s.port}, ` +
-    `${s.fragmentsSent} datagrams sent (${s.repairFragments} repairs)`;
+    `${s.fragmentsSent} datagrams sent (${s.repairFragments} repairs, ${s.inPassRepairFragments ?? 0} of them in-pass)`;
   const rows = s.receivers.map((r) => [r.id, r.state + (r.straggler ? ' (straggler)' : ''), r.progress ? `${r.progress.blocksDone}/${r.progress.blocksTotal}` : '-',
     String(r.backfilledBlocks), r.failure ? `${r.failure.code}: ${r.failure.message}` : '']);
   return rows.length ? `${head}\n${formatTable(['RECEIVER', 'STATE', 'BLOCKS', 'BACKFILLED', 'FAILURE'], rows)}` : head;

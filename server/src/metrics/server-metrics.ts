@@ -100,7 +100,7 @@ export class ServerMetrics {
     const sum = (f: (s: ReturnType<SessionRegistry['list']>[number]) => number) => () => sessions.list().reduce((acc, s) => acc + f(s), 0);
     total('rackcast_multicast_sent_bytes_total', 'UDP payload bytes the multicast senders sent (data and control datagrams), since the server started.', sum((s) => s.multicastBytesSent));
     total('rackcast_multicast_data_datagrams_total', 'Data datagrams sent over multicast, every pass included (kept across restarts).', sum((s) => s.record.fragmentsSent));
-    total('rackcast_multicast_repair_datagrams_total', 'Data datagrams re-sent in repair passes (pass 2 and later).', sum((s) => s.record.repairFragments));
+    total('rackcast_multicast_repair_datagrams_total', 'Data datagrams re-sent: repair passes (pass 2 and later) and in-pass repairs.', sum((s) => s.record.repairFragments));
     total('rackcast_multicast_repair_passes_total', 'Repair passes run (every pass after the first).', sum((s) => Math.max(0, s.record.pass - 1)));
     total('rackcast_backfill_blocks_total', 'Sealed blocks served to receivers over HTTP backfill.', sum((s) => s.record.receivers.reduce((acc, r) => acc + r.backfilledBlocks, 0)));
     new Gauge({

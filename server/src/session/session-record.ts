@@ -55,7 +55,9 @@ export interface SessionRecord {
   receivers: ReceiverRecord[];
   /** DATA datagrams sent, over all passes and sender restarts. */
   fragmentsSent: number;
-  /** Fragments re-sent in repair passes. */
+  /** Fragments re-sent: in repair passes, and in-pass repairs of any pass. */
   repairFragments: number;
+  /** Of those, in-pass repairs (asked for while a pass ran); absent in records saved before they existed. */
+  inPassRepairFragments?: number;
   finishedAt: string | null;
 }

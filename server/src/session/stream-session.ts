@@ -6,6 +6,7 @@ import { RackcastError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { MulticastSender, type PassItem } from '../net/multicast/index.js';
 import type { ImageStore } from '../store/index.js';
+import { IN_PASS_REPAIR_SHARE, InPassRepairQueue } from './in-pass-repairs.js';
 import { findStragglers, lossRate, median, planRepairPass } from './plan-repair-pass.js';
 import { SealedBlocks } from './sealed-blocks.js';
 import type { ReceiverProgress, ReceiverRecord, SessionRecord } from './session-record.js';
@@ -28,6 +29,9 @@ export interface SessionTimers {
   /** How long a transfer with no live receiver waits for one to come back. */
   readonly lostGraceMs: number;
 }
+
+/** A straggler loses more than a quarter of the datagrams, and three times the others' median. */
+const STRAGGLER_POLICY = { minLoss: 0.25, factor: 3 } as const;
 
 export const DEFAULT_TIMERS: SessionTimers = { announceMs: 500, reportTimeoutMs: 1000, deadAfterMs: 3000, startTimeoutMs: 60_000, lostGraceMs: 30_000 };
 
@@ -53,7 +57,12 @@ export class StreamSession extends EventEmitter {
   readonly #channels = new Map<string, ReceiverChannel>();
   readonly #journals = new Map<string, BlockSet>();
   readonly #reports = new Map<string, NakReport>();
+  /** Fragments asked for while the current pass runs (interim reports), for the sender to re-send between blocks. */
+  readonly #inPass = new InPassRepairQueue();
   readonly #lastHeard = new Map<string, number>();
+  /** Progress reports per receiver since it attached (a mid-pass judgement needs a few seconds of them). */
+  readonly #progressCount = new Map<string, number>();
+  #lastMidPassJudge = 0;
   #wake: (() => void) | null = null;
   #sender: MulticastSender | null = null;
   /** Bytes sent by senders of this session that have closed, in this process. */
@@ -159,6 +168,7 @@ export class StreamSession extends EventEmitter {
   attach(receiverId: string, channel: ReceiverChannel): void {
     this.#channels.get(receiverId)?.close();
     this.#channels.set(receiverId, channel);
+    this.#progressCount.set(receiverId, 0);
     this.#heard(receiverId);
     const receiver = this.#receiver(receiverId);
     if (receiver.straggler || (this.record.phase !== 'transfer' && this.record.phase !== 'waiting' && receiver.state !== 'done')) channel.send({ type: 'backfill' });
@@ -183,6 +193,8 @@ export class StreamSession extends EventEmitter {
     this.#heard(receiverId);
     receiver.progress = progress;
     if (receiver.state !== 'done' && receiver.state !== 'failed') receiver.state = state;
+    this.#progressCount.set(receiverId, (this.#progressCount.get(receiverId) ?? 0) + 1);
+    this.#judgeMidPass();
     const journal = this.#journals.get(receiverId);
     if (journal && completed.length > 0) journal.addRanges(completed);
     this.emit('update', this);
@@ -191,6 +203,12 @@ export class StreamSession extends EventEmitter {
 
   onReport(receiverId: string, report: NakReport): void {
     this.#heard(receiverId);
+    if (report.interim === true) {
+      // Only for the pass being sent, and only from receivers the multicast works for: a
+      // straggler's requests would slow the group it was taken out of.
+      if (this.record.phase === 'transfer' && report.pass === this.record.pass && this.#eligible().some((x) => x.id === receiverId)) this.#inPass.add(report.entries);
+      return;
+    }
     this.#reports.set(receiverId, report);
     this.#wakeUp();
   }
@@ -290,9 +308,13 @@ export class StreamSession extends EventEmitter {
   async #runPass(sender: MulticastSender, items: readonly PassItem[]): Promise<PassItem[]> {
     const r = this.record;
     r.pass++;
-    const result = await sender.sendPass(r.pass, items, this.sealed);
+    this.#inPass.clear();
+    const result = await sender.sendPass(r.pass, items, this.sealed, (sent) => this.#inPass.take(Math.floor(sent.items * IN_PASS_REPAIR_SHARE) - sent.repairs));
+    // What is still queued is in the PASS_END reports that follow.
+    this.#inPass.clear();
     r.fragmentsSent += result.fragmentsSent;
-    if (r.pass > 1) r.repairFragments += result.fragmentsSent;
+    r.repairFragments += r.pass > 1 ? result.fragmentsSent : result.inPassRepairs;
+    r.inPassRepairFragments = (r.inPassRepairFragments ?? 0) + result.inPassRepairs;
     if (r.phase !== 'transfer' || this.#stopping) return [];
     await sender.sendPassEnd(r.pass, result);
     await this.#collectReports(r.pass);
@@ -340,16 +362,39 @@ export class StreamSession extends EventEmitter {
       const report = this.#reports.get(x.id);
       if ((eligible.has(x.id) || (x.state === 'done' && !x.straggler)) && report && report.sent >= 64) loss.set(x.id, lossRate(report));
     }
-    for (const id of findStragglers(loss, { minLoss: 0.25, factor: 3 })) {
-      if (!eligible.has(id)) continue;
-      const x = this.#receiver(id);
-      x.straggler = true;
-      x.state = 'backfill';
-      this.#channels.get(id)?.send({ type: 'backfill' });
-      this.#log.info({ receiver: id, loss: loss.get(id) }, 'straggler moved to backfill');
+    for (const id of findStragglers(loss, STRAGGLER_POLICY)) {
+      if (eligible.has(id)) this.#moveToBackfill(id, loss.get(id) ?? 0);
     }
     const healthy = [...loss].filter(([id]) => eligible.has(id) && !this.#receiver(id).straggler).map(([, v]) => v);
     sender.governor.adjust(median(healthy));
+  }
+
+  /**
+   * The straggler check between pass ends, from the receivers' progress (4 Hz, loss since they
+   * joined), at most once a second. A first pass is most of a deploy: judged only at its end, a
+   * receiver on a slow link would chew through a whole image of multicast it mostly loses
+   * (spilling partial blocks to its disk) before it backfills, and at a pass end the others
+   * wait for nothing but its report. Each receiver needs 2 s of reports first.
+   */
+  #judgeMidPass(): void {
+    const now = Date.now();
+    if (this.record.phase !== 'transfer' || now - this.#lastMidPassJudge < 1000) return;
+    this.#lastMidPassJudge = now;
+    const eligible = this.#eligible();
+    const loss = new Map<string, number>();
+    for (const x of eligible) {
+      if (x.progress && (this.#progressCount.get(x.id) ?? 0) >= 8) loss.set(x.id, x.progress.lossRate);
+    }
+    for (const id of findStragglers(loss, STRAGGLER_POLICY)) this.#moveToBackfill(id, loss.get(id) ?? 0);
+  }
+
+  #moveToBackfill(id: string, loss: number): void {
+    const x = this.#receiver(id);
+    x.straggler = true;
+    x.state = 'backfill';
+    this.#channels.get(id)?.send({ type: 'backfill' });
+    this.#log.info({ receiver: id, loss }, 'straggler moved to backfill');
+    void this.#save();
   }
 
   async #waitForReceivers(): Promise<void> {

@@ -38,7 +38,7 @@ interface Cell {
 
 function rawFrom(r: NakReport): RawReport {
   return {
-    magic: 0x52434e4b, version: 1, flags: r.complete ? 1 : 0, reserved: 0, pass: r.pass, received: r.received, sent: r.sent,
+    magic: 0x52434e4b, version: 1, flags: (r.complete ? 1 : 0) | (r.interim === true ? 2 : 0), reserved: 0, pass: r.pass, received: r.received, sent: r.sent,
     entryCount: r.entries.length,
     entries: r.entries.map((e) => (e.kind === 'blocks' ? { tag: 1, a: e.first, b: e.count } : { tag: 2, a: e.block, b: e.fragmentCount, bitmap: e.bitmap })),
     trailing: new Uint8Array(0),
@@ -203,13 +203,21 @@ describe('encodeNakReport / decodeNakReport round trips', () => {
 
   test('unknown flag bits and reserved bytes are ignored on decode and written as zero on encode', () => {
     const r = rawFrom(MIXED);
-    r.flags = 0xfe;
+    r.flags = 0xfc;
     r.reserved = 0xffff;
     const decoded = decodeNakReport(raw(r));
     assert.equal(decoded.complete, false);
+    assert.equal(decoded.interim, undefined);
     assert.deepStrictEqual(encodeNakReport(decoded), encodeNakReport(MIXED));
-    r.flags = 0xff;
+    r.flags = 0xfd;
     assert.equal(decodeNakReport(raw(r)).complete, true);
+  });
+
+  test('flag bit 1 marks an in-pass (interim) repair request; absent, the report answers PASS_END', () => {
+    const interim = roundTrip(report([fragments(7, 90, [3, 40, 89])], { interim: true }));
+    assert.equal(interim[5], 2);
+    assert.equal(decodeNakReport(interim).interim, true);
+    assert.equal(decodeNakReport(encodeNakReport(report([]))).interim, undefined);
   });
 });
 

@@ -6,6 +6,7 @@ const MAGIC = 0x52434e4b;
 const VERSION = 1;
 const HEADER_LENGTH = 24;
 const FLAG_COMPLETE = 1;
+const FLAG_INTERIM = 2;
 const TAG_BLOCKS = 1;
 const TAG_FRAGMENTS = 2;
 /** A receiver reports at most this many entries; a report is at most ~1 MB. */
@@ -30,10 +31,15 @@ export interface MissingFragments {
 export type NakEntry = MissingBlocks | MissingFragments;
 
 export interface NakReport {
-  /** The pass this report answers. */
+  /** The pass this report answers (an interim request: the pass being sent). */
   readonly pass: number;
   /** Nothing is missing. */
   readonly complete: boolean;
+  /**
+   * An in-pass repair request, sent while the pass is still running: only fragments of
+   * partial blocks the sender has already passed. Absent or false: the answer to PASS_END.
+   */
+  readonly interim?: boolean;
   /** Datagrams received since joining. */
   readonly received: number;
   /** Datagrams sent since joining, from sequence numbers. */
@@ -48,7 +54,7 @@ export function encodeNakReport(report: NakReport): Uint8Array {
   const w = new ByteWriter(size);
   w.u32(MAGIC);
   w.u8(VERSION);
-  w.u8(report.complete ? FLAG_COMPLETE : 0);
+  w.u8((report.complete ? FLAG_COMPLETE : 0) | (report.interim === true ? FLAG_INTERIM : 0));
   w.u16(0);
   w.u32(report.pass);
   w.u32(report.received >>> 0);
@@ -95,7 +101,8 @@ export function decodeNakReport(bytes: Uint8Array): NakReport {
     entries.push(entry);
   }
   if (r.remaining !== 0) throw new WireError('RC_ERR_WIRE_INVALID', 'entryCount', `${r.remaining} bytes after the last entry`);
-  return { pass, complete: (flags & FLAG_COMPLETE) !== 0, received, sent, entries };
+  const report: NakReport = { pass, complete: (flags & FLAG_COMPLETE) !== 0, received, sent, entries };
+  return (flags & FLAG_INTERIM) !== 0 ? { ...report, interim: true } : report;
 }
 
 function readEntry(r: ByteReader, i: number): NakEntry {

@@ -101,3 +101,30 @@ for (const [name, budget, loss] of [['in memory', 64 << 20, 0.05], ['spilling to
     }
   });
 }
+
+test('partialBefore: the missing fragments of partial blocks below the frontier, lowest first, as asked', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'rc-assemble-'));
+  try {
+    const key = randomBytes(32);
+    const { sealed, manifest } = makeStream(10, key);
+    const target = await openBlockTarget(join(dir, 'disk.img'), manifest.diskSize);
+    const completed: number[] = [];
+    const assembler = new FragmentAssembler({ manifest, fragmentSize: FRAGMENT, target, memoryBudget: 64 << 20, onComplete: (b) => completed.push(b), onError: (e) => { throw e; } });
+    const count = (b: number) => fragmentCountFor((sealed[b] as Buffer).byteLength, FRAGMENT);
+    // Blocks 0, 3, 6 and 9 are incompressible (many fragments). Block 6 arrives first (so
+    // insertion order is not block order) and loses fragment 1; 0 loses fragments 0 and the
+    // last; 3 arrives whole; 9 loses fragment 5.
+    const skip: Record<number, number[]> = { 6: [1], 0: [0, count(0) - 1], 3: [], 9: [5] };
+    for (const b of [6, 0, 3, 9]) for (let f = 0; f < count(b); f++) if (!(skip[b] ?? []).includes(f)) assembler.accept(datagram(sealed[b] as Buffer, b, f, 1));
+    assert.deepEqual(completed, [3]);
+    const missing = (e: { bitmap: Uint8Array; fragmentCount: number }) => [...Array(e.fragmentCount).keys()].filter((f) => ((e.bitmap[f >> 3] ?? 0) >> (f & 7)) & 1);
+    const below9 = assembler.partialBefore(9, () => true, 10);
+    assert.deepEqual(below9.map((e) => [e.block, missing(e)]), [[0, [0, count(0) - 1]], [6, [1]]], 'block 9 is at the frontier: not asked yet');
+    assert.deepEqual(assembler.partialBefore(99, () => true, 10).map((e) => e.block), [0, 6, 9]);
+    assert.deepEqual(assembler.partialBefore(99, (b) => b !== 6, 10).map((e) => e.block), [0, 9], 'a block asked for recently is left out');
+    assert.deepEqual(assembler.partialBefore(99, () => true, 1).map((e) => e.block), [0], 'at most max blocks, lowest first');
+    await target.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,4 +1,4 @@
-import { type DataDatagram, type Manifest, type NakEntry } from '@rackcast/wire';
+import { type DataDatagram, type Manifest, type MissingFragments, type NakEntry } from '@rackcast/wire';
 import type { BlockTarget } from './block-target.js';
 
 interface Assembly {
@@ -112,9 +112,7 @@ export class FragmentAssembler {
       if (settled(b)) continue;
       const a = this.#open.get(b);
       if (a) {
-        const bitmap = new Uint8Array(a.have.byteLength);
-        for (let f = 0; f < a.fragmentCount; f++) if (!((a.have[f >> 3] ?? 0) & (1 << (f & 7)))) bitmap[f >> 3] = (bitmap[f >> 3] ?? 0) | (1 << (f & 7));
-        entries.push({ kind: 'fragments', block: b, fragmentCount: a.fragmentCount, bitmap });
+        entries.push(missingOf(a));
         continue;
       }
       const last = entries[entries.length - 1];
@@ -122,6 +120,17 @@ export class FragmentAssembler {
       else entries.push({ kind: 'blocks', first: b, count: 1 });
     }
     return entries;
+  }
+
+  /**
+   * The missing fragments of partial blocks below `before` (blocks the sender has already
+   * passed in this pass) for which `wanted` says yes, lowest first, at most `max`: an in-pass
+   * repair request.
+   */
+  partialBefore(before: number, wanted: (block: number) => boolean, max: number): MissingFragments[] {
+    const blocks: number[] = [];
+    for (const [block, a] of this.#open) if (block < before && a.got < a.fragmentCount && wanted(block)) blocks.push(block);
+    return blocks.sort((x, y) => x - y).slice(0, max).map((b) => missingOf(this.#open.get(b) as Assembly));
   }
 
   #start(d: DataDatagram): Assembly | null {
@@ -185,4 +194,11 @@ export class FragmentAssembler {
       this.#completing.delete(a.block);
     }).catch(this.#o.onError);
   }
+}
+
+/** A partial block's missing fragments as a NAK entry. */
+function missingOf(a: Assembly): MissingFragments {
+  const bitmap = new Uint8Array(a.have.byteLength);
+  for (let f = 0; f < a.fragmentCount; f++) if (!((a.have[f >> 3] ?? 0) & (1 << (f & 7)))) bitmap[f >> 3] = (bitmap[f >> 3] ?? 0) | (1 << (f & 7));
+  return { kind: 'fragments', block: a.block, fragmentCount: a.fragmentCount, bitmap };
 }

@@ -68,6 +68,19 @@ export interface ReceiveResult {
   readonly peakRssMb: number;
 }
 
+/** How often a receiver asks for the fragments of partial blocks the sender has passed. */
+const IN_PASS_REQUEST_MS = 100;
+/** A block's fragments are asked for again only after this long (the repair may be lost too). */
+const IN_PASS_RETRY_MS = 400;
+/** Blocks per in-pass request. */
+const IN_PASS_MAX_BLOCKS = 256;
+/**
+ * Above this loss since the last request a receiver asks for nothing in-pass: it is falling
+ * behind (slow link or disk), and its requests would slow the group; the pass end decides
+ * whether it is a straggler.
+ */
+const IN_PASS_MAX_LOSS = 0.25;
+
 interface Counters {
   received: number;
   sentSpan: number;
@@ -101,6 +114,12 @@ export class MulticastReceiver {
   #sender: { id: number; first: number; last: number } | null = null;
   #spanBefore = 0;
   #lastReportedPass = 0;
+  /** The pass being received and the highest block of it seen: blocks below were all sent. */
+  #frontier = { pass: 0, block: -1 };
+  /** When each partial block's fragments were last asked for in-pass. */
+  readonly #askedAt = new Map<number, number>();
+  #lossAtLastAsk = { received: 0, sent: 0 };
+  #inPassTimer: NodeJS.Timeout | null = null;
   #newlyDone: number[] = [];
   /** Written but not yet flushed to the target: not reported until a sync makes them durable. */
   #unsynced: number[] = [];
@@ -166,6 +185,7 @@ export class MulticastReceiver {
       throw err;
     } finally {
       clearInterval(progress);
+      this.#stopInPassRequests();
       await this.#syncing;
       this.#socket?.close();
       this.#link.close();
@@ -229,6 +249,7 @@ export class MulticastReceiver {
 
   #written(block: number): void {
     if (!this.#done.add(block)) return;
+    this.#askedAt.delete(block);
     this.#bytesDone += this.#manifest.blocks[block]?.length ?? 0;
     this.#unsynced.push(block);
     if (this.#backfilling) this.#c.backfillBlocks++;
@@ -245,6 +266,32 @@ export class MulticastReceiver {
     await new Promise<void>((resolve) => socket.bind(this.#reg.port, () => resolve()));
     socket.setRecvBufferSize(16 * 1024 * 1024);
     socket.addMembership(this.#reg.group, address);
+    this.#inPassTimer = setInterval(() => this.#askInPass(), IN_PASS_REQUEST_MS);
+  }
+
+  /**
+   * Asks for the missing fragments of partial blocks the sender has already passed, while the
+   * pass runs (an interim NAK report): the sender re-sends them between its next blocks, so
+   * the block completes while its other fragments are still in memory.
+   */
+  #askInPass(): void {
+    if (this.#backfilling || this.#frontier.pass === 0) return;
+    const { received, sent } = this.#lossCounts();
+    const lost = sent - this.#lossAtLastAsk.sent > 0 ? 1 - (received - this.#lossAtLastAsk.received) / (sent - this.#lossAtLastAsk.sent) : 0;
+    this.#lossAtLastAsk = { received, sent };
+    if (lost > IN_PASS_MAX_LOSS) return;
+    const now = Date.now();
+    const entries = this.#assembler.partialBefore(this.#frontier.block, (b) => now - (this.#askedAt.get(b) ?? 0) >= IN_PASS_RETRY_MS, IN_PASS_MAX_BLOCKS);
+    if (entries.length === 0) return;
+    const report = encodeNakReport({ pass: this.#frontier.pass, complete: false, interim: true, received, sent, entries });
+    if (!this.#link.sendIfOpen(report)) return;
+    for (const e of entries) this.#askedAt.set(e.block, now);
+  }
+
+  #stopInPassRequests(): void {
+    if (this.#inPassTimer) clearInterval(this.#inPassTimer);
+    this.#inPassTimer = null;
+    this.#askedAt.clear();
   }
 
   async #interfaceAddress(): Promise<string> {
@@ -306,6 +353,8 @@ export class MulticastReceiver {
 
   #onData(d: Extract<Datagram, { type: 1 }>): void {
     const b = d.blockIndex;
+    if (d.pass > this.#frontier.pass) this.#frontier = { pass: d.pass, block: b };
+    else if (d.pass === this.#frontier.pass && b > this.#frontier.block) this.#frontier.block = b;
     if (this.#done.has(b) || this.#pipeline.isPending(b)) return;
     if (!this.#assembler.has(b) && this.#pipeline.saturated) {
       this.#c.overruns++;
@@ -338,6 +387,7 @@ export class MulticastReceiver {
   #startBackfill(): void {
     if (this.#backfilling) return;
     this.#backfilling = true;
+    this.#stopInPassRequests();
     this.#socket?.close();
     this.#socket = null;
     void this.#backfill().catch((err: unknown) => this.#fail(err));

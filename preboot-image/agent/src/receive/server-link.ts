@@ -139,7 +139,7 @@ export class ServerLink extends EventEmitter<{ message: [ServerMessage]; open: [
   }
 
   /** Sends only if the channel is open (progress: a newer one follows soon). */
-  sendIfOpen(message: string): boolean {
+  sendIfOpen(message: string | Uint8Array): boolean {
     if (this.#ws?.readyState !== WebSocket.OPEN) return false;
     this.#ws.send(message);
     return true;

@@ -37,9 +37,18 @@ export interface MulticastSenderOptions {
 }
 
 export interface PassResult {
+  /** DATA datagrams of this pass, in-pass repairs included. */
   readonly fragmentsSent: number;
+  /** Of those, in-pass repairs (fragments receivers asked for while the pass ran). */
+  readonly inPassRepairs: number;
   readonly lastSequence: number;
 }
+
+/**
+ * Asked between blocks for fragments to re-send at once: given what this pass has sent so
+ * far (its own items, and repairs), returns the repairs to send now (the session's policy).
+ */
+export type InPassRepairSource = (sent: { readonly items: number; readonly repairs: number }) => readonly PassItem[];
 
 /**
  * Sends one session's block stream: DATA datagrams paced by the rate governor, and the
@@ -57,6 +66,7 @@ export class MulticastSender {
   #sent = 0;
   #bytesSent = 0;
   #stopped = false;
+  #sinceYield = 0;
 
   constructor(options: MulticastSenderOptions, log: Logger) {
     this.options = options;
@@ -107,31 +117,45 @@ export class MulticastSender {
     this.#socket.close();
   }
 
-  /** Sends one pass over `items`, paced; resolves when the last datagram is queued. */
-  async sendPass(pass: number, items: readonly PassItem[], source: SealedBlockSource): Promise<PassResult> {
+  /**
+   * Sends one pass over `items`, paced; resolves when the last datagram is queued. Between
+   * blocks it asks `inPassRepairs` (if given) for fragments to re-send at once.
+   */
+  async sendPass(pass: number, items: readonly PassItem[], source: SealedBlockSource, inPassRepairs?: InPassRepairSource): Promise<PassResult> {
     this.#stopped = false;
     const readAhead = this.options.readAhead ?? 8;
     const pending = new Map<number, Promise<Buffer>>();
-    let fragmentsSent = 0;
+    const sent = { items: 0, repairs: 0 };
     for (let k = 0; k < items.length && !this.#stopped; k++) {
       for (let j = k; j < Math.min(items.length, k + readAhead); j++) {
         if (!pending.has(j)) pending.set(j, source.sealed((items[j] as PassItem).block));
       }
+      for (const repair of inPassRepairs?.(sent) ?? []) {
+        sent.repairs += await this.#sendItem(pass, repair, await source.sealed(repair.block));
+      }
       const item = items[k] as PassItem;
       const sealed = await (pending.get(k) as Promise<Buffer>);
       pending.delete(k);
-      for (const datagram of this.#datagrams(pass, item, sealed)) {
-        if (this.#stopped) break;
-        // Pacing is checked synchronously; only an empty bucket costs a timer. The loop also
-        // yields now and then so announcements and receivers' messages are served meanwhile.
-        for (let wait = this.governor.take(datagram.byteLength); wait > 0; wait = this.governor.take(datagram.byteLength)) await sleep(wait);
-        this.#socket.send(datagram);
-        this.#bytesSent += datagram.byteLength;
-        if ((++fragmentsSent & 255) === 0) await new Promise((resolve) => setImmediate(resolve));
-      }
+      sent.items += await this.#sendItem(pass, item, sealed);
     }
     await Promise.allSettled(pending.values());
-    return { fragmentsSent, lastSequence: this.#sequence };
+    return { fragmentsSent: sent.items + sent.repairs, inPassRepairs: sent.repairs, lastSequence: this.#sequence };
+  }
+
+  /** Sends one item's datagrams, paced; returns how many went out. */
+  async #sendItem(pass: number, item: PassItem, sealed: Buffer): Promise<number> {
+    let count = 0;
+    for (const datagram of this.#datagrams(pass, item, sealed)) {
+      if (this.#stopped) break;
+      // Pacing is checked synchronously; only an empty bucket costs a timer. The loop also
+      // yields now and then so announcements and receivers' messages are served meanwhile.
+      for (let wait = this.governor.take(datagram.byteLength); wait > 0; wait = this.governor.take(datagram.byteLength)) await sleep(wait);
+      this.#socket.send(datagram);
+      this.#bytesSent += datagram.byteLength;
+      if ((++this.#sinceYield & 255) === 0) await new Promise((resolve) => setImmediate(resolve));
+      count++;
+    }
+    return count;
   }
 
   /**
