@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Rackcast as the benchmark's receiver: the real agent CLI, token I from the session file.
+# Rackcast as the benchmark's receiver: the real agent CLI, started as a user starts it (its
+# own launcher line, with the agent's Node flags), token I from the session file. Profile
+# with NODE_OPTIONS=--cpu-prof.
 # Usage: rackcast-recv.sh SENDER_IP I OUT RECV_IP RUNDIR RDIR
 set -euo pipefail
 sender=$1 i=$2 out=$3 recv_ip=$4 rundir=$5 rdir=$6
@@ -7,4 +9,4 @@ root=$(cd "$(dirname "$0")/../../.." && pwd)
 for _ in $(seq 1 300); do [ -f "$rundir/session.json" ] && break; sleep 0.1; done
 read -r id token < <(node -e 'const s=require(process.argv[1]); console.log(s.session.id, s.tokens[Number(process.argv[2])-1])' "$rundir/session.json" "$i")
 "$root/scripts/bench/multicast/measure.sh" "$rdir/receiver.measure" -- \
-  node ${RACKCAST_RECV_NODE_ARGS:-} "$root/preboot-image/agent/bin/rackcast-agent.js" receive --server "http://$sender:8090" --session "$id" --token "$token" --target "$out" --iface "$recv_ip" --quiet > "$rdir/receive.out"
+  "$root/preboot-image/agent/bin/rackcast-agent.js" receive --server "http://$sender:8090" --session "$id" --token "$token" --target "$out" --iface "$recv_ip" --quiet > "$rdir/receive.out"

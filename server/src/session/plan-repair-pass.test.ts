@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { NakReport } from '@rackcast/wire';
-import { findStragglers, lossRate, median, planRepairPass } from './plan-repair-pass.js';
+import { findStragglers, lossRate, median, planRepairPass, withinBlocks } from './plan-repair-pass.js';
 
 function bitmap(count: number, missing: readonly number[]): Uint8Array {
   const b = new Uint8Array(Math.ceil(count / 8));
@@ -55,5 +55,14 @@ describe('straggler detection', () => {
     assert.equal(median([3, 1, 2]), 2);
     assert.equal(median([4, 1, 2, 3]), 2.5);
     assert.equal(median([]), 0);
+  });
+});
+
+describe('withinBlocks', () => {
+  test('entries past the last block are dropped, a run crossing it is cut, the rest kept as they are', () => {
+    const r = report([{ kind: 'blocks', first: 2, count: 3 }, { kind: 'fragments', block: 9, fragmentCount: 4, bitmap: bitmap(4, [1]) }, { kind: 'blocks', first: 10, count: 5 }, { kind: 'fragments', block: 12, fragmentCount: 4, bitmap: bitmap(4, [0]) }]);
+    assert.deepEqual(withinBlocks(r, 12).entries, [{ kind: 'blocks', first: 2, count: 3 }, { kind: 'fragments', block: 9, fragmentCount: 4, bitmap: bitmap(4, [1]) }, { kind: 'blocks', first: 10, count: 2 }]);
+    assert.deepEqual(withinBlocks(r, 2).entries, []);
+    assert.equal(withinBlocks(r, 100), r, 'a report inside the session is returned unchanged');
   });
 });

@@ -1,4 +1,4 @@
-import type { NakReport } from '@rackcast/wire';
+import type { NakEntry, NakReport } from '@rackcast/wire';
 import type { PassItem } from '../net/multicast/index.js';
 
 /**
@@ -26,6 +26,21 @@ export function planRepairPass(reports: readonly NakReport[]): PassItem[] {
     if (whole.has(block)) return { block };
     return { block, fragments: [...(partial.get(block) ?? [])].sort((a, b) => a - b) };
   });
+}
+
+/**
+ * The report without entries past the session's last block (a whole-block run is cut at it).
+ * The codec cannot know the block count; an entry past it would make the sender ask the store
+ * for a block that does not exist, and end the pass with an error. Pure.
+ */
+export function withinBlocks(report: NakReport, blockCount: number): NakReport {
+  const entries = report.entries.flatMap((e): NakEntry[] => {
+    if (e.kind === 'fragments') return e.block < blockCount ? [e] : [];
+    const count = Math.min(e.count, blockCount - e.first);
+    if (count === e.count) return [e];
+    return count > 0 ? [{ ...e, count }] : [];
+  });
+  return entries.length === report.entries.length && entries.every((e, i) => e === report.entries[i]) ? report : { ...report, entries };
 }
 
 /** Loss rate a report implies: the share of datagrams sent since joining that did not arrive. */

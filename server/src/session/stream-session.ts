@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import { MulticastSender, type PassItem } from '../net/multicast/index.js';
 import type { ImageStore } from '../store/index.js';
 import { IN_PASS_REPAIR_SHARE, InPassRepairQueue } from './in-pass-repairs.js';
-import { findStragglers, lossRate, median, planRepairPass } from './plan-repair-pass.js';
+import { findStragglers, lossRate, median, planRepairPass, withinBlocks } from './plan-repair-pass.js';
 import { SealedBlocks } from './sealed-blocks.js';
 import type { ReceiverProgress, ReceiverRecord, SessionRecord } from './session-record.js';
 
@@ -201,8 +201,9 @@ export class StreamSession extends EventEmitter {
     this.#saveSoon();
   }
 
-  onReport(receiverId: string, report: NakReport): void {
+  onReport(receiverId: string, received: NakReport): void {
     this.#heard(receiverId);
+    const report = withinBlocks(received, this.record.blockCount);
     if (report.interim === true) {
       // Only for the pass being sent, and only from receivers the multicast works for: a
       // straggler's requests would slow the group it was taken out of.
