@@ -65,6 +65,7 @@ for (const size of sizes) {
 for (const size of sizes) {
   const one = (t) => last('plain', 1, '0%', size, t);
   const many = (t) => last('plain', 16, '0%', size, t);
+  if (!tools.some((t) => one(t) && many(t))) continue;
   line(`sender CPU/GiB N=16 ÷ N=1, ${size} (total)`, (t) => (one(t) && many(t) ? fmt(perGib(many(t), 'sender_cpu_s') / perGib(one(t), 'sender_cpu_s')) : 'NA'));
   line(`sender CPU/GiB N=16 ÷ N=1, ${size} (user only)`, (t) => (one(t) && many(t) ? fmt(perGib(many(t), 'sender_user_s') / perGib(one(t), 'sender_user_s')) : 'NA'));
 }
