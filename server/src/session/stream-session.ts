@@ -374,8 +374,8 @@ export class StreamSession extends EventEmitter {
    * The straggler check between pass ends, from the receivers' progress (4 Hz, loss since they
    * joined), at most once a second. A first pass is most of a deploy: judged only at its end, a
    * receiver on a slow link would chew through a whole image of multicast it mostly loses
-   * (spilling partial blocks to its disk) before it backfills, and at a pass end the others
-   * wait for nothing but its report. Each receiver needs 2 s of reports first.
+   * (spilling partial blocks to its disk, using CPU and I/O) before it backfills. Each receiver
+   * needs 2 s of reports first, so early noise in its loss rate does not count.
    */
   #judgeMidPass(): void {
     const now = Date.now();

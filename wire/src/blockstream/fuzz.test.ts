@@ -266,9 +266,10 @@ function checkNakValue(r: NakReport): void {
 function recheckNak(r: NakReport, input: Uint8Array): void {
   checkNakValue(r);
   const again = encodeNakReport(r);
-  // Canonical form: unknown flag bits and the reserved u16 are ignored by the decoder.
+  // Canonical form: unknown flag bits (all but bit 0, complete, and bit 1, interim) and the
+  // reserved u16 are ignored by the decoder.
   const canonical = input.slice();
-  canonical[5] = (canonical[5] ?? 0) & 1;
+  canonical[5] = (canonical[5] ?? 0) & 3;
   canonical[6] = 0;
   canonical[7] = 0;
   if (!equalBytes(again, canonical)) throw new Error(`re-encoding differs from the canonical input: ${hex(again)}`);
