@@ -1,5 +1,6 @@
 import type { NakEntry } from '@rackcast/wire';
 import type { PassItem } from '../net/multicast/index.js';
+import { addMissingFragments } from './plan-repair-pass.js';
 
 /** Share of a pass's datagrams the sender may spend on in-pass repairs. */
 export const IN_PASS_REPAIR_SHARE = 0.25;
@@ -35,11 +36,7 @@ export class InPassRepairQueue {
     for (const entry of entries) {
       if (entry.kind !== 'fragments') continue;
       const set = this.#queued.get(entry.block) ?? new Set<number>();
-      for (let f = 0; f < entry.fragmentCount && this.#count < this.#maxFragments; f++) {
-        if (!(((entry.bitmap[f >> 3] ?? 0) >> (f & 7)) & 1) || set.has(f)) continue;
-        set.add(f);
-        this.#count++;
-      }
+      this.#count += addMissingFragments(set, entry, this.#maxFragments - this.#count);
       if (set.size > 0) this.#queued.set(entry.block, set);
     }
   }

@@ -1,4 +1,4 @@
-import type { NakEntry, NakReport } from '@rackcast/wire';
+import type { MissingFragments, NakEntry, NakReport } from '@rackcast/wire';
 import type { PassItem } from '../net/multicast/index.js';
 
 /**
@@ -15,9 +15,7 @@ export function planRepairPass(reports: readonly NakReport[]): PassItem[] {
         continue;
       }
       const set = partial.get(entry.block) ?? new Set<number>();
-      for (let f = 0; f < entry.fragmentCount; f++) {
-        if (((entry.bitmap[f >> 3] ?? 0) >> (f & 7)) & 1) set.add(f);
-      }
+      addMissingFragments(set, entry);
       partial.set(entry.block, set);
     }
   }
@@ -26,6 +24,20 @@ export function planRepairPass(reports: readonly NakReport[]): PassItem[] {
     if (whole.has(block)) return { block };
     return { block, fragments: [...(partial.get(block) ?? [])].sort((a, b) => a - b) };
   });
+}
+
+/**
+ * Adds the fragments `entry` marks missing to `into`, at most `max` new ones; returns how many
+ * were new. Bits past the fragment count are ignored. Pure except for `into`.
+ */
+export function addMissingFragments(into: Set<number>, entry: MissingFragments, max = Number.POSITIVE_INFINITY): number {
+  let added = 0;
+  for (let f = 0; f < entry.fragmentCount && added < max; f++) {
+    if (!(((entry.bitmap[f >> 3] ?? 0) >> (f & 7)) & 1) || into.has(f)) continue;
+    into.add(f);
+    added++;
+  }
+  return added;
 }
 
 /**
