@@ -96,4 +96,10 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The batched-receive addon's loader: CommonJS, as node-gyp addons are loaded.
+    files: ['preboot-image/datagram-ring/index.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

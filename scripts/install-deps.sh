@@ -13,7 +13,9 @@ PACKAGES=(
   coreutils       # cp --sparse, sha256sum (benchmarks)
   udpcast         # udp-sender/udp-receiver: the multicast peer in scripts/bench/multicast
   uftp            # uftp/uftpd: the encrypted multicast peer in scripts/bench/multicast
-  python3         # the shared multicast harness's image builder and summaries
+  python3         # the shared multicast harness's image builder and summaries; node-gyp
+  g++             # node-gyp builds the agent's batched-receive addon (preboot-image/datagram-ring) at npm install
+  make            # node-gyp's build driver
   iproute2        # ip netns/link, tc tbf: the network-namespace multicast lab of the tests
   nftables        # nft numgen drop rules: packet loss in that lab (the kernel has no sch_netem)
   ipxe            # undionly.kpxe, ipxe.efi, snponly.efi: the iPXE binaries the TFTP server hands out

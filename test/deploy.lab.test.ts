@@ -148,6 +148,8 @@ async function deployAndBoot(t: { diagnostic(s: string): void }, specs: Array<{ 
       throw err;
     });
     markers.push(marker);
+    // The preboot image's agent read the stream with the batched-receive addon, not dgram.
+    assert.match(await lab.serialLog(vm.name), /deploy: received \d+ blocks .*; socket batched, receive buffer 32 MiB/);
   }
   return { seconds: (Date.now() - started) / 1000, markers, vms };
 }

@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { parseKernelCommandLine } from './agent-settings.js';
 import { AGENT_VERSION } from './agent-version.js';
-import { addCaptureCommand } from './capture/index.js';
-import { runBootCommand } from './control/index.js';
-import { MulticastReceiver, ReceiveError } from './receive/index.js';
+import { addCaptureCommand } from './capture/capture-command.js';
 
 /**
- * rackcast-agent: the preboot agent. `receive` restores a session's image onto a target; it
+ * rackcast-agent: the preboot agent. Each command loads its modules when it runs: start-up
+ * costs CPU on every machine of a session at once (16 receivers starting together on a
+ * benchmark host spent ~0.25 CPU-s each loading every command's modules).
+ * `receive` restores a session's image onto a target; it
  * works the same from the initramfs and from a plain shell (tests, benchmarks, technicians).
  */
 const program = new Command('rackcast-agent').description('Rackcast preboot agent').version(AGENT_VERSION).showHelpAfterError();
@@ -29,6 +30,7 @@ program.command('boot')
   .option('--refused-reboot-delay <seconds>', 'wait before rebooting for a fresh token when registration is refused', (v) => Number.parseInt(v, 10), 30)
   .option('--dev-dir <dir>', 'folder holding the disks\' device nodes (deploy jobs write <dir>/<disk name>); a folder of disk files in tests', '/dev')
   .action(async (o: { cmdlineFile: string; server?: string; token?: string; sysfsRoot: string; dryRunPower?: boolean; refusedRebootDelay: number; devDir: string }) => {
+    const { runBootCommand } = await import('./control/index.js');
     await runBootCommand({
       cmdlineFile: o.cmdlineFile, server: o.server, token: o.token, sysfsRoot: o.sysfsRoot,
       dryRunPower: o.dryRunPower ?? false, refusedRebootSeconds: o.refusedRebootDelay, devDir: o.devDir,
@@ -45,6 +47,7 @@ program.command('receive')
   .option('--memory <MiB>', 'memory for partly received blocks before spilling to the target', (v) => Number.parseInt(v, 10))
   .option('--quiet', 'print only the final result')
   .action(async (opts: { server: string; session: number; token: string; target: string; iface?: string; memory?: number; quiet?: boolean }) => {
+    const { MulticastReceiver } = await import('./receive/index.js');
     let last = 0;
     const receiver = new MulticastReceiver({
       server: opts.server, session: opts.session, token: opts.token, target: opts.target,
@@ -64,7 +67,8 @@ addCaptureCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const own = (err as { code?: unknown } | null)?.code;
-  const code = err instanceof ReceiveError ? err.code : typeof own === 'string' && own.startsWith('RC_ERR_') ? own : 'RC_ERR_RECEIVE_BLOCK';
+  // Every error of the agent (ReceiveError, CaptureError, …) carries its RC_ERR_ code.
+  const code = typeof own === 'string' && own.startsWith('RC_ERR_') ? own : 'RC_ERR_RECEIVE_BLOCK';
   process.stderr.write(`rackcast-agent: ${code}: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;
 });

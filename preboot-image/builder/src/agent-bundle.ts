@@ -10,6 +10,12 @@ import { BuildError } from './build-error.js';
  */
 export const NATIVE_PACKAGES = ['lz4-napi', '@napi-rs/blake-hash'] as const;
 
+/**
+ * Native addons of this project, built by node-gyp when npm installs them (no prebuilt
+ * binaries): the image carries their package.json, JS loader and build/Release/*.node.
+ */
+export const BUILT_ADDONS = ['@rackcast/datagram-ring'] as const;
+
 /** Optional peers that ws tries to require and does without (bundling them would fail). */
 const OPTIONAL_EXTERNALS = ['bufferutil', 'utf-8-validate'];
 
@@ -56,7 +62,7 @@ export async function bundleAgent(repoRoot: string, agentDir: string, outFile: s
   try {
     await build({
       entryPoints: [entry], outfile: partial, bundle: true, platform: 'node', target: 'node20', format: 'esm',
-      external: [...NATIVE_PACKAGES, ...OPTIONAL_EXTERNALS], banner: { js: REQUIRE_BANNER },
+      external: [...NATIVE_PACKAGES, ...BUILT_ADDONS, ...OPTIONAL_EXTERNALS], banner: { js: REQUIRE_BANNER },
       legalComments: 'none', logLevel: 'silent', absWorkingDir: repoRoot,
     });
     await rename(partial, outFile);
@@ -102,6 +108,20 @@ export async function nativeAddonFiles(agentDir: string, name: string): Promise<
     { path: `${name}/${pkg.main ?? 'index.js'}`, source: join(dir, pkg.main ?? 'index.js') },
     { path: `${platformName}/package.json`, source: join(platformDir, 'package.json') },
     ...binaries.map((b) => ({ path: `${platformName}/${b}`, source: join(platformDir, b) })),
+  ];
+}
+
+/** The files of one of this project's addons the image needs: package.json, loader, built binaries. */
+export async function builtAddonFiles(agentDir: string, name: string): Promise<PackageFile[]> {
+  const dir = await packageDir(agentDir, name);
+  const pkg = await readJson(join(dir, 'package.json'));
+  const release = join(dir, 'build', 'Release');
+  const binaries = (await readdir(release).catch(() => [])).filter((f) => f.endsWith('.node')).sort();
+  if (binaries.length === 0) throw new BuildError('RC_ERR_PREBOOT_NATIVE_ADDON', `${name} is not built (no ${release}/*.node): run npm ci, which builds it with node-gyp (needs g++ and make: scripts/install-deps.sh)`);
+  return [
+    { path: `${name}/package.json`, source: join(dir, 'package.json') },
+    { path: `${name}/${pkg.main ?? 'index.js'}`, source: join(dir, pkg.main ?? 'index.js') },
+    ...binaries.map((b) => ({ path: `${name}/build/Release/${b}`, source: join(release, b) })),
   ];
 }
 

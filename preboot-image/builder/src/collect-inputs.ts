@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bundleAgent, nativeAddonFiles, NATIVE_PACKAGES, packageVersion, type PackageFile } from './agent-bundle.js';
+import { BUILT_ADDONS, builtAddonFiles, bundleAgent, nativeAddonFiles, NATIVE_PACKAGES, packageVersion, type PackageFile } from './agent-bundle.js';
 import type { BaseInputs } from './base-image.js';
 import { BuildError } from './build-error.js';
 import { AGENT_TOOLS, busyboxApplets, findTool, librariesOf, strippedNode } from './host-files.js';
@@ -71,7 +71,8 @@ async function collectAgent(opts: InputOptions): Promise<CollectedInputs['agent'
   await bundleAgent(opts.repoRoot, agentDir, bundle);
   const addons: PackageFile[] = [];
   for (const name of NATIVE_PACKAGES) addons.push(...await nativeAddonFiles(agentDir, name));
-  return { bundle, bundleSha256: await sha256File(bundle), version: await packageVersion(agentDir), addons, addonNames: [...NATIVE_PACKAGES] };
+  for (const name of BUILT_ADDONS) addons.push(...await builtAddonFiles(agentDir, name));
+  return { bundle, bundleSha256: await sha256File(bundle), version: await packageVersion(agentDir), addons, addonNames: [...NATIVE_PACKAGES, ...BUILT_ADDONS] };
 }
 
 /** Finds every input on the host: kernel (downloaded and unpacked once), modules, binaries, the agent bundle. */

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runCapture } from './run-capture.js';
 
 interface CaptureFlags {
   server: string;
@@ -29,6 +28,8 @@ export function addCaptureCommand(program: Command): void {
     .option('--concurrency <n>', 'block uploads in flight', (v) => Number.parseInt(v, 10), 4)
     .option('--quiet', 'print only the final result')
     .action(async (o: CaptureFlags) => {
+      // Loaded only when the command runs: the agent starts faster for the others.
+      const { runCapture } = await import('./run-capture.js');
       const result = await runCapture({
         server: o.server, token: o.token, source: o.source, sysRoot: o.sysfsRoot, concurrency: o.concurrency,
         ...(o.image ? { image: o.image } : {}), ...(o.profile ? {} : { profile: null }),

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { DeployFailure, DeployJobSpec, DeployProgress, DeployStage, MachineProfile } from '@rackcast/wire';
-import { MulticastReceiver, type ReceiveOptions, type ReceiveProgress } from '../receive/index.js';
+import { MulticastReceiver, type ReceiveOptions, type ReceiveProgress, type ReceiveResult } from '../receive/index.js';
 import { failureOf } from './deploy-error.js';
 import type { DiskLibrary } from './disk-library.js';
 import { verifyTarget } from './verify-target.js';
@@ -99,11 +99,18 @@ async function receive(o: DeployJobOptions, onProgress: (p: DeployProgress) => v
     },
   });
   const result = await receiver.run();
-  o.say(`rackcast-agent: deploy: received ${result.blocks} blocks (${result.resumedBlocks} already on the disk, ${result.multicastBlocks} by multicast, ${result.backfillBlocks} by backfill)`);
+  o.say(`rackcast-agent: deploy: received ${result.blocks} blocks (${result.resumedBlocks} already on the disk, ${result.multicastBlocks} by multicast, ${result.backfillBlocks} by backfill); ${socketLine(result.socket)}`);
   const done: DeployProgress = {
     ...(latest ?? { rate: 0, repairs: 0 }), bytesDone: result.bytes, bytesTotal: result.bytes, blocksDone: result.blocks, blocksTotal: result.blocks,
     etaSeconds: 0, resumedBlocks: result.resumedBlocks, fetchedBlocks: result.multicastBlocks + result.backfillBlocks,
   };
   onProgress(done);
   return { devicePath, progress: done, receiver, diskBytes: disk.sizeBytes };
+}
+
+/** How the multicast was read, for the console: a fallback to dgram says why. */
+function socketLine(socket: ReceiveResult['socket']): string {
+  if (!socket) return 'no multicast socket (backfill only)';
+  const buffer = `receive buffer ${Math.round(socket.receiveBufferBytes / 1048576)} MiB`;
+  return socket.kind === 'batched' ? `socket batched, ${buffer}` : `socket dgram (${socket.fallbackReason ?? 'no reason'}), ${buffer}`;
 }

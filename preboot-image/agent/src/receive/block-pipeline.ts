@@ -22,6 +22,8 @@ export interface PipelineOptions {
   /** The block did not authenticate or did not match its hash: it must be fetched again. */
   readonly onRejected: (block: number, reason: 'auth' | 'hash') => void;
   readonly onError: (err: unknown) => void;
+  /** Called with each sealed buffer once it is opened and no longer referenced (to reuse it). */
+  readonly releaseSealed?: (sealed: Buffer) => void;
   /**
    * Ranges written only by flushHeld(), after every other block (the boot area: partition
    * tables and boot code), so an interrupted restore leaves a disk that does not look bootable.
@@ -95,7 +97,13 @@ export class BlockPipeline {
     if (!block) return;
     let raw: Buffer;
     try {
-      const frame = decodeBlockFrame(openBlock(this.#o.key, this.#o.sessionId, index, sealed), block.length);
+      let opened: Buffer;
+      try {
+        opened = openBlock(this.#o.key, this.#o.sessionId, index, sealed);
+      } finally {
+        this.#o.releaseSealed?.(sealed);
+      }
+      const frame = decodeBlockFrame(opened, block.length);
       // Decompressed on this thread on purpose: lz4-napi's allocator (mimalloc) keeps a heap per
       // thread, and async decompression on the libuv pool doubled the receiver's RSS (254 MB
       // against 127 MB for a 1 GiB disk-like image) for no gain in time. LZ4 decodes at

@@ -30,6 +30,8 @@ export interface AssemblerOptions {
    * the deferred boot area, whose region must hold nothing but zeros until the end.
    */
   readonly keepInMemory?: (block: number) => boolean;
+  /** Where block buffers come from (default: a new buffer each). */
+  readonly buffers?: { take(length: number): Buffer };
 }
 
 /**
@@ -57,7 +59,7 @@ export class FragmentAssembler {
     this.#o = options;
   }
 
-  /** Adds one DATA fragment; returns false if it was not needed (duplicate). */
+  /** Adds one DATA fragment (its payload is copied: it may be reused after the call); returns false if not needed (duplicate). */
   accept(d: DataDatagram): boolean {
     if (this.#closed || this.#completing.has(d.blockIndex)) return false;
     const a = this.#open.get(d.blockIndex) ?? this.#start(d);
@@ -68,8 +70,10 @@ export class FragmentAssembler {
     if (d.fragmentIndex < a.fragmentCount - 1 ? d.payload.byteLength !== this.#o.fragmentSize : offset + d.payload.byteLength !== a.sealedLength) return false;
     a.have[d.fragmentIndex >> 3] = (a.have[d.fragmentIndex >> 3] ?? 0) | (1 << (d.fragmentIndex & 7));
     a.got++;
+    // The payload is a view into the socket's receive ring, reused for the next batch: it is
+    // copied here (into the block's buffer, or into its own buffer for a spilled block's write).
     if (a.buffer) a.buffer.set(d.payload, offset);
-    else this.#writeSpilled(a, Buffer.from(d.payload.buffer, d.payload.byteOffset, d.payload.byteLength), offset);
+    else this.#writeSpilled(a, Buffer.from(d.payload), offset);
     if (a.got === a.fragmentCount) this.#complete(a);
     return true;
   }
@@ -137,7 +141,7 @@ export class FragmentAssembler {
     if (!this.#o.manifest.blocks[d.blockIndex]) return null;
     const a: Assembly = {
       block: d.blockIndex, sealedLength: d.sealedLength, fragmentCount: d.fragmentCount,
-      have: new Uint8Array(Math.ceil(d.fragmentCount / 8)), got: 0, buffer: Buffer.allocUnsafe(d.sealedLength), overflow: null, io: Promise.resolve(),
+      have: new Uint8Array(Math.ceil(d.fragmentCount / 8)), got: 0, buffer: this.#o.buffers?.take(d.sealedLength) ?? Buffer.allocUnsafe(d.sealedLength), overflow: null, io: Promise.resolve(),
     };
     this.#open.set(d.blockIndex, a);
     this.#memoryBytes += d.sealedLength;

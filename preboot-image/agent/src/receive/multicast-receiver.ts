@@ -1,12 +1,14 @@
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  BlockSet, DatagramType, decodeDatagram, encodeNakReport, fragmentSizeFor, type Datagram, type Manifest, type ReceiverMessage, type ReceiverProgress,
+  BLOCK_FRAME_HEADER_LENGTH, BlockSet, DatagramType, SEAL_TAG_LENGTH, decodeDatagram, encodeNakReport, fragmentSizeFor, type Datagram, type Manifest, type ReceiverMessage, type ReceiverProgress,
 } from '@rackcast/wire';
 import { BlockPipeline, overlapsRanges, verifyOnTarget, type ByteRange } from './block-pipeline.js';
 import { openBlockTarget, type BlockTarget } from './block-target.js';
 import { FragmentAssembler } from './fragment-assembler.js';
+import { SealedBufferPool } from './sealed-buffer-pool.js';
+import { openMulticastSocket, type MulticastSocket } from './multicast-socket.js';
 import { ReceiveError } from './receive-error.js';
 import { ServerLink, type Registration } from './server-link.js';
 import type { ServerMessage } from '@rackcast/wire';
@@ -66,6 +68,8 @@ export interface ReceiveResult {
   readonly seconds: number;
   /** Peak resident memory of this process, MB. */
   readonly peakRssMb: number;
+  /** How datagrams were read ('batched': the recvmmsg addon), and the receive buffer granted. */
+  readonly socket: { readonly kind: MulticastSocket['kind']; readonly fallbackReason: string | null; readonly receiveBufferBytes: number } | null;
 }
 
 /** How often a receiver asks for the fragments of partial blocks the sender has passed. */
@@ -80,6 +84,15 @@ const IN_PASS_MAX_BLOCKS = 256;
  * whether it is a straggler.
  */
 const IN_PASS_MAX_LOSS = 0.25;
+/**
+ * Socket receive buffer asked for: ~190 ms of a gigabit stream, room for a garbage collection
+ * or a burst of block work without overflowing. As root the batched socket gets it whatever
+ * net.core.rmem_max says (SO_RCVBUFFORCE); dgram is capped there.
+ */
+const RECEIVE_BUFFER_BYTES = 16 * 1024 * 1024;
+/** Blocks opened and written at once, and complete blocks allowed to wait (back-pressure). */
+const PIPELINE_CONCURRENCY = 4;
+const PIPELINE_QUEUE = 64;
 
 interface Counters {
   received: number;
@@ -110,7 +123,8 @@ export class MulticastReceiver {
   #done!: BlockSet;
   #assembler!: FragmentAssembler;
   #pipeline!: BlockPipeline;
-  #socket: Socket | null = null;
+  #socket: MulticastSocket | null = null;
+  #socketInfo: ReceiveResult['socket'] = null;
   #sender: { id: number; first: number; last: number } | null = null;
   #spanBefore = 0;
   #lastReportedPass = 0;
@@ -216,8 +230,13 @@ export class MulticastReceiver {
   #setUp(): void {
     const fragmentSize = fragmentSizeFor(this.#reg.datagramSize);
     const deferred = this.#o.deferred ?? [];
+    const largest = this.#manifest.blocks.reduce((max, b) => Math.max(max, b.length), 0);
+    // Room for a raw-encoded block's frame header and tag; as many as can wait in the
+    // pipeline plus a few being assembled.
+    const buffers = new SealedBufferPool(largest + BLOCK_FRAME_HEADER_LENGTH + SEAL_TAG_LENGTH, PIPELINE_QUEUE + PIPELINE_CONCURRENCY + 8);
     this.#pipeline = new BlockPipeline({
-      manifest: this.#manifest, key: this.#reg.key, sessionId: this.#o.session, target: this.#target, concurrency: 4, maxQueued: 16, deferred,
+      manifest: this.#manifest, key: this.#reg.key, sessionId: this.#o.session, target: this.#target, concurrency: PIPELINE_CONCURRENCY, maxQueued: PIPELINE_QUEUE, deferred,
+      releaseSealed: (sealed) => buffers.give(sealed),
       onWritten: (b) => this.#written(b),
       onRejected: (b, why) => {
         if (why === 'auth') this.#c.authFailures++;
@@ -228,7 +247,7 @@ export class MulticastReceiver {
     });
     this.#assembler = new FragmentAssembler({
       manifest: this.#manifest, fragmentSize, target: this.#target, memoryBudget: this.#o.memoryBudget ?? 24 * 1024 * 1024,
-      onComplete: (b, sealed) => this.#pipeline.push(b, sealed),
+      onComplete: (b, sealed) => this.#pipeline.push(b, sealed), buffers,
       onError: (err) => this.#fail(err),
       keepInMemory: (b) => {
         const entry = this.#manifest.blocks[b];
@@ -258,14 +277,15 @@ export class MulticastReceiver {
   }
 
   async #join(): Promise<void> {
-    const address = await this.#interfaceAddress();
-    const socket = createSocket({ type: 'udp4', reuseAddr: true });
+    const interfaceAddress = await this.#interfaceAddress();
+    const socket = await openMulticastSocket({
+      port: this.#reg.port, group: this.#reg.group, interfaceAddress, receiveBufferBytes: RECEIVE_BUFFER_BYTES, maxDatagramSize: this.#reg.datagramSize,
+      onDatagram: (bytes) => this.#onDatagram(bytes),
+      onOversize: () => this.#c.malformed++,
+      onError: (err) => this.#fail(err),
+    });
     this.#socket = socket;
-    socket.on('message', (msg) => this.#onDatagram(msg));
-    socket.on('error', (err) => this.#fail(err));
-    await new Promise<void>((resolve) => socket.bind(this.#reg.port, () => resolve()));
-    socket.setRecvBufferSize(16 * 1024 * 1024);
-    socket.addMembership(this.#reg.group, address);
+    this.#socketInfo = { kind: socket.kind, fallbackReason: socket.fallbackReason, receiveBufferBytes: socket.receiveBufferBytes };
     this.#inPassTimer = setInterval(() => this.#askInPass(), IN_PASS_REQUEST_MS);
   }
 
@@ -491,7 +511,7 @@ export class MulticastReceiver {
       blocks: this.#done.count, bytes: this.#bytesDone, resumedBlocks, multicastBlocks: this.#c.multicastBlocks, backfillBlocks: this.#c.backfillBlocks,
       authFailures: this.#c.authFailures, hashFailures: this.#c.hashFailures, malformed: this.#c.malformed, foreign: this.#c.foreign,
       overruns: this.#c.overruns, spilledBlocks: this.#assembler.spilledBlocks, lossRate: sent > 0 ? 1 - received / sent : 0, seconds: (Date.now() - started) / 1000,
-      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), socket: this.#socketInfo,
     };
   }
 }
