@@ -14,6 +14,8 @@ try {
   const { blake3 } = appRequire('@napi-rs/blake-hash');
   const digest = Buffer.from(blake3(Buffer.alloc(0))).toString('hex');
   if (digest !== BLAKE3_EMPTY) throw new Error(`blake3 of nothing gave ${digest}`);
+  const ring = appRequire('@rackcast/datagram-ring');
+  if (typeof ring.open !== 'function' || typeof ring.close !== 'function') throw new Error('@rackcast/datagram-ring loaded without open/close');
   process.stdout.write('ok\n');
 } catch (err) {
   process.stdout.write(`${String(err instanceof Error ? err.message : err).split('\n')[0]}\n`);
