@@ -22,4 +22,12 @@ if [ "$expect" != "$n" ]; then
   node -e 'const fs=require("fs"); const s=JSON.parse(fs.readFileSync(process.argv[1])); const e=JSON.parse(fs.readFileSync(process.argv[2])); s.tokens.unshift(...e.tokens); fs.writeFileSync(process.argv[1], JSON.stringify(s))' "$rundir/session.json.tmp" "$rundir/extra.json"
 fi
 mv "$rundir/session.json.tmp" "$rundir/session.json"
+# The store is shared by every run; a session an earlier run left unfinished (its sender was
+# stopped with the run) is resumed when the server starts and waits for its receivers: cancel
+# it, so only this run's session is ever on the group. Done once this run's session exists:
+# its receivers are already timed.
+mine=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).session.id)' "$rundir/session.json")
+for id in $(node "$root/server/bin/rackcast.js" session list --json | node -e 'for (const s of JSON.parse(require("fs").readFileSync(0, "utf8"))) if (!["complete", "cancelled"].includes(s.phase) && s.id !== Number(process.argv[1])) console.log(s.id)' "$mine"); do
+  node "$root/server/bin/rackcast.js" session cancel "$id" > /dev/null || true
+done
 wait $server

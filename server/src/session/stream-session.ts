@@ -310,6 +310,7 @@ export class StreamSession extends EventEmitter {
     const r = this.record;
     r.pass++;
     this.#inPass.clear();
+    const started = Date.now();
     const result = await sender.sendPass(r.pass, items, this.sealed, (sent) => this.#inPass.take(Math.floor(sent.items * IN_PASS_REPAIR_SHARE) - sent.repairs));
     // What is still queued is in the PASS_END reports that follow.
     this.#inPass.clear();
@@ -318,7 +319,9 @@ export class StreamSession extends EventEmitter {
     r.inPassRepairFragments = (r.inPassRepairFragments ?? 0) + result.inPassRepairs;
     if (r.phase !== 'transfer' || this.#stopping) return [];
     await sender.sendPassEnd(r.pass, result);
+    const sent = Date.now();
     await this.#collectReports(r.pass);
+    this.#log.info({ pass: r.pass, items: items.length, fragments: result.fragmentsSent, inPassRepairs: result.inPassRepairs, sendMs: sent - started, reportsMs: Date.now() - sent }, 'pass ended');
     this.#judge(sender);
     const eligible = this.#eligible();
     if (eligible.length === 0 && !(await this.#waitForLostReceivers())) {
