@@ -238,8 +238,10 @@ static napi_value ring_open(napi_env env, napi_callback_info info) {
   if (err != 0) return throw_errno(env, what, err);
 
   ring_t* r = calloc(1, sizeof *r);
-  r->msgs = calloc(lengths_count, sizeof *r->msgs);
-  r->iovs = calloc(lengths_count, sizeof *r->iovs);
+  if (r) {
+    r->msgs = calloc(lengths_count, sizeof *r->msgs);
+    r->iovs = calloc(lengths_count, sizeof *r->iovs);
+  }
   if (!r || !r->msgs || !r->iovs) {
     close(fd);
     if (r) { free(r->msgs); free(r->iovs); free(r); }
@@ -265,6 +267,8 @@ static napi_value ring_open(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[8], 1, &r->on_batch_ref);
   napi_create_reference(env, argv[9], 1, &r->on_error_ref);
   napi_async_init(env, NULL, resource_name, &r->async_context);
+  // The handle JavaScript gets, made before reading starts: nothing can fail after that.
+  napi_create_external(env, r, ring_finalize, NULL, &ring);
   uv_loop_t* loop;
   napi_get_uv_event_loop(env, &loop);
   r->poll.data = r;
@@ -282,7 +286,6 @@ static napi_value ring_open(napi_env env, napi_callback_info info) {
     if (r->handles_open == 2) uv_close((uv_handle_t*)&r->poll, on_closed);
     return throw_errno(env, "uv_poll", -uv_err);
   }
-  CHECK(env, napi_create_external(env, r, ring_finalize, NULL, &ring));
   return ring;
 }
 

@@ -69,7 +69,7 @@ export interface ReceiveResult {
   /** Peak resident memory of this process, MB. */
   readonly peakRssMb: number;
   /** How datagrams were read ('batched': the recvmmsg addon), and the receive buffer granted. */
-  readonly socket: { readonly kind: MulticastSocket['kind']; readonly fallbackReason: string | null; readonly receiveBufferBytes: number } | null;
+  readonly socket: Pick<MulticastSocket, 'kind' | 'fallbackReason' | 'receiveBufferBytes'> | null;
 }
 
 /** How often a receiver asks for the fragments of partial blocks the sender has passed. */

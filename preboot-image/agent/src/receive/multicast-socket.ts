@@ -96,7 +96,7 @@ async function openDgram(o: MulticastSocketOptions, reason: string): Promise<Mul
     if (msg.byteLength > o.maxDatagramSize) o.onOversize();
     else o.onDatagram(msg);
   });
-  socket.on('error', o.onError);
+  // A bind failure rejects here; later socket errors go to onError.
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(o.port, () => {
@@ -104,6 +104,7 @@ async function openDgram(o: MulticastSocketOptions, reason: string): Promise<Mul
       resolve();
     });
   });
+  socket.on('error', o.onError);
   socket.setRecvBufferSize(o.receiveBufferBytes);
   socket.addMembership(o.group, o.interfaceAddress);
   let closed = false;

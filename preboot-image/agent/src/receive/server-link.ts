@@ -4,7 +4,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeManifest, type Manifest, type ServerMessage } from '@rackcast/wire';
 import WebSocket from 'ws';
-import { ReceiveError } from './receive-error.js';
+import { ReceiveError, type ReceiveErrorCode } from './receive-error.js';
 
 /** What the server tells a registered receiver (the session key only travels here). */
 export interface Registration {
@@ -54,14 +54,26 @@ export class ServerLink extends EventEmitter<{ message: [ServerMessage]; open: [
   }
 
   /** An HTTP request, retried on network errors and 5xx answers with backoff. */
-  async #fetch(path: string, init: RequestInit = {}): Promise<Response> {
+  #fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return this.#retrying('RC_ERR_RECEIVE_REGISTER', async () => {
+      const res = await fetch(`${this.#base}/api/sessions/${this.#session}${path}`, { ...init, headers: { ...this.#headers(), ...(init.headers ?? {}) } });
+      return { status: res.status, value: res };
+    });
+  }
+
+  /**
+   * Runs `attempt` until it answers below 500 or MAX_ATTEMPTS are spent, backing off 0.2 s
+   * doubling to 5 s with jitter; returns the last answer. Network errors are retried too, and
+   * after the last attempt become ReceiveError `code` (transient).
+   */
+  async #retrying<T>(code: ReceiveErrorCode, attempt: () => Promise<{ status: number; value: T }>): Promise<T> {
     let delay = 200;
-    for (let attempt = 1; ; attempt++) {
+    for (let n = 1; ; n++) {
       try {
-        const res = await fetch(`${this.#base}/api/sessions/${this.#session}${path}`, { ...init, headers: { ...this.#headers(), ...(init.headers ?? {}) } });
-        if (res.status < 500 || attempt >= MAX_ATTEMPTS) return res;
+        const answer = await attempt();
+        if (answer.status < 500 || n >= MAX_ATTEMPTS) return answer.value;
       } catch (err) {
-        if (attempt >= MAX_ATTEMPTS) throw new ReceiveError('RC_ERR_RECEIVE_REGISTER', `cannot reach ${this.#base}: ${(err as Error).message}`, true);
+        if (n >= MAX_ATTEMPTS) throw new ReceiveError(code, `cannot reach ${this.#base}: ${(err as Error).message}`, true);
       }
       await sleep(delay + Math.random() * delay);
       delay = Math.min(5000, delay * 2);
@@ -96,19 +108,12 @@ export class ServerLink extends EventEmitter<{ message: [ServerMessage]; open: [
    * the same image by multicast), slowing the healthy receivers that share its host's CPU.
    */
   async block(index: number): Promise<Buffer> {
-    let delay = 200;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { status, body } = await this.#getBytes(`/blocks/${index}`);
-        if (status === 200) return body;
-        if (status < 500 || attempt >= MAX_ATTEMPTS) throw new ReceiveError('RC_ERR_RECEIVE_BLOCK', `block ${index} not served: HTTP ${status}`, status >= 500);
-      } catch (err) {
-        if (err instanceof ReceiveError) throw err;
-        if (attempt >= MAX_ATTEMPTS) throw new ReceiveError('RC_ERR_RECEIVE_BLOCK', `block ${index}: cannot reach ${this.#base}: ${(err as Error).message}`, true);
-      }
-      await sleep(delay + Math.random() * delay);
-      delay = Math.min(5000, delay * 2);
-    }
+    const { status, body } = await this.#retrying('RC_ERR_RECEIVE_BLOCK', async () => {
+      const answer = await this.#getBytes(`/blocks/${index}`);
+      return { status: answer.status, value: answer };
+    });
+    if (status !== 200) throw new ReceiveError('RC_ERR_RECEIVE_BLOCK', `block ${index} not served: HTTP ${status}`, status >= 500);
+    return body;
   }
 
   /** One GET of a session path: the status and the whole body. */
