@@ -31,6 +31,10 @@ typedef struct {
   uv_timer_t pause;
   uint64_t pause_ms;
   int handles_open;
+  // The ring is freed when both let go: the JavaScript handle (its external is finalized) and
+  // the libuv handles (closed). JavaScript may call close() or receiveBufferBytes() on a ring
+  // whose socket closed long ago; freeing on close alone made that a use-after-free.
+  int owners;
   int fd;
   int closed;
   uint32_t slots;
@@ -100,6 +104,13 @@ static void report_errno(ring_t* r, const char* what, int err) {
   napi_close_handle_scope(r->env, scope);
 }
 
+static void ring_release(ring_t* r) {
+  if (--r->owners > 0) return;
+  free(r->msgs);
+  free(r->iovs);
+  free(r);
+}
+
 static void on_closed(uv_handle_t* handle) {
   ring_t* r = (ring_t*)handle->data;
   if (--r->handles_open > 0) return;
@@ -110,9 +121,8 @@ static void on_closed(uv_handle_t* handle) {
   napi_delete_reference(env, r->on_error_ref);
   napi_async_destroy(env, r->async_context);
   close(r->fd);
-  free(r->msgs);
-  free(r->iovs);
-  free(r);
+  r->fd = -1;
+  ring_release(r);
 }
 
 static void on_readable(uv_poll_t* handle, int status, int events);
@@ -199,9 +209,10 @@ static int get_string(napi_env env, napi_value value, char* out, size_t size) {
 }
 
 static void ring_finalize(napi_env env, void* data, void* hint) {
-  (void)env; (void)data; (void)hint;
-  // The ring itself is freed by on_closed; an external dropped without close() keeps its
-  // socket until the process ends (the receiver always closes it).
+  (void)env; (void)hint;
+  // The JavaScript handle is gone. An external dropped without close() keeps its socket until
+  // the process ends (the receiver always closes it); the ring is freed once both let go.
+  ring_release((ring_t*)data);
 }
 
 // open(port, group, interfaceAddress, receiveBufferBytes, data: Buffer, slotSize, lengths: Uint32Array, pauseMs, onBatch, onError) -> ring
@@ -248,6 +259,7 @@ static napi_value ring_open(napi_env env, napi_callback_info info) {
     return throw_errno(env, "datagram ring", ENOMEM);
   }
   r->env = env;
+  r->owners = 2;  // the JavaScript handle and the libuv handles
   r->fd = fd;
   r->slots = (uint32_t)lengths_count;
   r->slot_size = slot_size;
@@ -316,7 +328,7 @@ static napi_value ring_close(napi_env env, napi_callback_info info) {
 static napi_value ring_receive_buffer(napi_env env, napi_callback_info info) {
   ring_t* r = ring_arg(env, info);
   if (r == NULL) return NULL;
-  if (r->closed) { napi_throw_error(env, "RC_ERR_DATAGRAM_RING", "the ring is closed"); return NULL; }
+  if (r->closed || r->fd < 0) { napi_throw_error(env, "RC_ERR_DATAGRAM_RING", "the ring is closed"); return NULL; }
   int bytes = 0;
   socklen_t length = sizeof bytes;
   if (getsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &bytes, &length) != 0) return throw_errno(env, "SO_RCVBUF", errno);
