@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Rackcast as the benchmark's sender: the boot server on a store that already holds the image
 # (imported by the driver before timing), then one session for N receivers. The session file
-# in RUNDIR gives each receiver its token. Runs until the harness stops it.
+# in RUNDIR gives each receiver its token. Runs until the harness stops it. BENCH_SERVER_LOG_LEVEL=info
+# logs each pass (items, fragments, in-pass repairs) to RUNDIR/serve.log (kept with MC_KEEP=1).
 # Usage: rackcast-send.sh STORE SENDER_IP N RATE_MBIT GROUP PORT RUNDIR
 set -euo pipefail
 store=$1 ip=$2 n=$3 rate_mbit=$4 group=$5 port=$6 rundir=$7
 root=$(cd "$(dirname "$0")/../../.." && pwd)
-export RACKCAST_STORE_DIR=$store RACKCAST_HTTP_HOST=$ip RACKCAST_HTTP_PORT=8090 RACKCAST_MULTICAST_INTERFACE=$ip RACKCAST_LOG_LEVEL=warn
+export RACKCAST_STORE_DIR=$store RACKCAST_HTTP_HOST=$ip RACKCAST_HTTP_PORT=8090 RACKCAST_MULTICAST_INTERFACE=$ip RACKCAST_LOG_LEVEL=${BENCH_SERVER_LOG_LEVEL:-warn}
 "$root/scripts/bench/multicast/measure.sh" "$rundir/sender.measure" -- node ${RACKCAST_SERVE_NODE_ARGS:-} "$root/server/bin/rackcast.js" serve > "$rundir/serve.out" 2> "$rundir/serve.log" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server' TERM INT EXIT
