@@ -415,12 +415,27 @@ export class StreamSession extends EventEmitter {
       if (r.phase === 'waiting' && attached >= r.expect) return;
       if (Date.now() >= deadline) {
         if (attached > 0) return;
-        r.phase = r.receivers.length > 0 ? 'complete' : 'cancelled';
-        this.#log.warn({ attached }, 'no receiver came before the start timeout');
+        this.#giveUpOnAbsent();
         return;
       }
       await this.#sleepUntilWoken(deadline - Date.now());
     }
+  }
+
+  /**
+   * No receiver connected before the start timeout (none came, or after a server restart none
+   * came back): those not finished are marked lost with the reason, so no view shows them as
+   * still receiving, and the session ends: complete if some receiver finished, else cancelled.
+   */
+  #giveUpOnAbsent(): void {
+    const seconds = Math.round(this.#timers.startTimeoutMs / 1000);
+    for (const x of this.record.receivers) {
+      if (x.state === 'done' || x.state === 'failed') continue;
+      x.state = 'lost';
+      x.failure = { code: 'RC_ERR_RECEIVER_LOST', message: `the receiver did not connect within ${seconds} s of the session (re)starting` };
+    }
+    this.record.phase = this.record.receivers.some((x) => x.state === 'done') ? 'complete' : 'cancelled';
+    this.#log.warn({ receivers: this.record.receivers.length, phase: this.record.phase }, 'no receiver came before the start timeout');
   }
 
   /** With no live receiver left, waits a while for a lost one to come back. */
