@@ -16,6 +16,7 @@ PACKAGES=(
   python3         # the shared multicast harness's image builder and summaries; node-gyp
   g++             # node-gyp builds the agent's batched-receive addon (preboot-image/datagram-ring) at npm install
   make            # node-gyp's build driver
+  linux-perf      # perf: scripts/bench/multicast/profile-sender.sh (where a sender's CPU goes)
   valgrind        # memcheck of that addon's lifecycle in its tests (close twice, use after close)
   iproute2        # ip netns/link, tc tbf: the network-namespace multicast lab of the tests
   nftables        # nft numgen drop rules: packet loss in that lab (the kernel has no sch_netem)
