@@ -147,11 +147,12 @@ export class MulticastSender {
     let count = 0;
     for (const datagram of this.#datagrams(pass, item, sealed)) {
       if (this.#stopped) break;
+      const length = (datagram[0] as Buffer).byteLength + (datagram[1] as Buffer).byteLength;
       // Pacing is checked synchronously; only an empty bucket costs a timer. The loop also
       // yields now and then so announcements and receivers' messages are served meanwhile.
-      for (let wait = this.governor.take(datagram.byteLength); wait > 0; wait = this.governor.take(datagram.byteLength)) await sleep(wait);
+      for (let wait = this.governor.take(length); wait > 0; wait = this.governor.take(length)) await sleep(wait);
       this.#socket.send(datagram);
-      this.#bytesSent += datagram.byteLength;
+      this.#bytesSent += length;
       if ((++this.#sinceYield & 255) === 0) await new Promise((resolve) => setImmediate(resolve));
       count++;
     }
@@ -159,27 +160,25 @@ export class MulticastSender {
   }
 
   /**
-   * The DATA datagrams of one pass item, built into one buffer (one allocation per block, no
-   * copy per send). Each datagram is its own slice, since libuv may keep a queued send's
-   * buffer until the kernel takes it.
+   * The DATA datagrams of one pass item, each as [header, payload]: the socket writes the two
+   * pieces as one datagram (sendmsg with two iovecs), so the payload is a view of the sealed
+   * block, never copied. Copying each block into a datagram buffer was a quarter of the
+   * sender's large allocations, and those drive V8's full collections. The headers of a block
+   * share one small buffer; a queued send keeps its pieces, and neither is written again.
    */
-  #datagrams(pass: number, item: PassItem, sealed: Buffer): Buffer[] {
+  #datagrams(pass: number, item: PassItem, sealed: Buffer): [Buffer, Buffer][] {
     const count = fragmentCountFor(sealed.byteLength, this.fragmentSize);
-    const wanted = item.fragments ?? null;
-    const n = wanted ? wanted.filter((f) => f < count).length : count;
-    const backing = Buffer.allocUnsafe(n * DATA_HEADER_LENGTH + (wanted ? n * this.fragmentSize : sealed.byteLength));
-    const out: Buffer[] = [];
-    let at = 0;
+    const wanted = item.fragments?.filter((f) => f < count) ?? null;
+    const n = wanted ? wanted.length : count;
+    const headers = Buffer.allocUnsafe(n * DATA_HEADER_LENGTH);
+    const out: [Buffer, Buffer][] = [];
     for (let i = 0; i < n; i++) {
       const f = wanted ? (wanted[i] as number) : i;
-      if (f >= count) continue;
       const [start, end] = fragmentRange(f, sealed.byteLength, this.fragmentSize);
-      const datagram = backing.subarray(at, at + DATA_HEADER_LENGTH + end - start);
-      writeDataHeader(datagram, { sessionId: this.options.sessionId, senderId: this.senderId, sequence: this.#nextSequence(), pass,
+      const header = headers.subarray(i * DATA_HEADER_LENGTH, (i + 1) * DATA_HEADER_LENGTH);
+      writeDataHeader(header, { sessionId: this.options.sessionId, senderId: this.senderId, sequence: this.#nextSequence(), pass,
         blockIndex: item.block, fragmentIndex: f, fragmentCount: count, sealedLength: sealed.byteLength });
-      sealed.copy(datagram, DATA_HEADER_LENGTH, start, end);
-      out.push(datagram);
-      at += datagram.byteLength;
+      out.push([header, sealed.subarray(start, end)]);
     }
     return out;
   }
