@@ -1,4 +1,4 @@
-import { sealBlock, type Manifest } from '@rackcast/wire';
+import { sealBlockParts, type Manifest, type SealedParts } from '@rackcast/wire';
 import type { SealedBlockSource } from '../net/multicast/index.js';
 import type { ImageStore } from '../store/index.js';
 
@@ -13,7 +13,7 @@ export class SealedBlocks implements SealedBlockSource {
   readonly #manifest: Manifest;
   readonly #key: Uint8Array;
   readonly #sessionId: number;
-  readonly #cache = new Map<number, Buffer>();
+  readonly #cache = new Map<number, SealedParts>();
   /** Blocks whose frame already decompressed to its hash once in this session. */
   readonly #verified = new Set<number>();
   readonly #maxCacheBytes: number;
@@ -27,7 +27,7 @@ export class SealedBlocks implements SealedBlockSource {
     this.#maxCacheBytes = maxCacheBytes;
   }
 
-  async sealed(index: number): Promise<Buffer> {
+  async sealed(index: number): Promise<SealedParts> {
     const hit = this.#cache.get(index);
     if (hit) {
       this.#cache.delete(index);
@@ -40,18 +40,18 @@ export class SealedBlocks implements SealedBlockSource {
     // decompressing and re-hashing them each time was work done twice on the send path.
     const frame = this.#verified.has(index) ? await this.#store.readFrame(block.hash) : await this.#store.readVerifiedFrame(block.hash);
     this.#verified.add(index);
-    const sealed = sealBlock(this.#key, this.#sessionId, index, frame);
+    const sealed = sealBlockParts(this.#key, this.#sessionId, index, frame);
     this.#remember(index, sealed);
     return sealed;
   }
 
-  #remember(index: number, sealed: Buffer): void {
+  #remember(index: number, sealed: SealedParts): void {
     this.#cache.set(index, sealed);
-    this.#cacheBytes += sealed.byteLength;
+    this.#cacheBytes += sealed.body.byteLength + sealed.tag.byteLength;
     for (const [oldest, value] of this.#cache) {
       if (this.#cacheBytes <= this.#maxCacheBytes) break;
       this.#cache.delete(oldest);
-      this.#cacheBytes -= value.byteLength;
+      this.#cacheBytes -= value.body.byteLength + value.tag.byteLength;
     }
   }
 }

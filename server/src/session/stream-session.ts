@@ -240,10 +240,10 @@ export class StreamSession extends EventEmitter {
       throw new RackcastError('RC_ERR_BAD_REQUEST', `block ${index} is not in this session (0..${this.record.blockCount - 1})`);
     }
     this.#heard(receiverId);
-    const sealed = await this.sealed.sealed(index);
+    const { body, tag } = await this.sealed.sealed(index);
     this.#receiver(receiverId).backfilledBlocks++;
     this.#saveSoon();
-    return sealed;
+    return Buffer.concat([body, tag]);
   }
 
   #receiver(id: string): ReceiverRecord {

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { WireError, type WireErrorCode } from '../wire-error.js';
-import { SEAL_TAG_LENGTH, SESSION_KEY_LENGTH, openBlock, sealBlock } from './block-seal.js';
+import { SEAL_TAG_LENGTH, SESSION_KEY_LENGTH, openBlock, sealBlock, sealBlockParts } from './block-seal.js';
 
 /** Asserts that `fn` throws a WireError with exactly this code and field. */
 function assertWireError(fn: () => unknown, code: WireErrorCode, field: string, what = ''): void {
@@ -186,6 +186,19 @@ describe('openBlock / sealBlock reject malformed arguments', () => {
     assert.equal(SEAL_TAG_LENGTH, 16);
     for (let length = 0; length < SEAL_TAG_LENGTH; length++) {
       assertWireError(() => openBlock(KEY, SESSION, BLOCK, sealed.subarray(0, length)), 'RC_ERR_WIRE_TRUNCATED', 'sealed', `length ${length}`);
+    }
+  });
+});
+
+describe('sealBlockParts', () => {
+  test('body ‖ tag is what sealBlock returns, and the body is as long as the frame', () => {
+    for (const length of [0, 1, 1000, 65536]) {
+      const frame = randomBytes(length);
+      const parts = sealBlockParts(KEY, SESSION, BLOCK, frame);
+      assert.equal(parts.body.byteLength, length);
+      assert.equal(parts.tag.byteLength, SEAL_TAG_LENGTH);
+      assert.ok(Buffer.concat([parts.body, parts.tag]).equals(sealBlock(KEY, SESSION, BLOCK, frame)));
+      assert.ok(openBlock(KEY, SESSION, BLOCK, Buffer.concat([parts.body, parts.tag])).equals(frame));
     }
   });
 });

@@ -31,14 +31,32 @@ function checkKey(key: Uint8Array): void {
   if (key.byteLength !== SESSION_KEY_LENGTH) throw new WireError('RC_ERR_WIRE_INVALID', 'key', `session key must be ${SESSION_KEY_LENGTH} bytes`);
 }
 
-/** Seals a block frame with AES-256-GCM: ciphertext ‖ 16-byte tag. */
-export function sealBlock(key: Uint8Array, sessionId: number, blockIndex: number, frame: Uint8Array): Buffer {
+/** A sealed block as its two parts; on the wire it is body ‖ tag. */
+export interface SealedParts {
+  /** The AES-256-GCM ciphertext, as long as the frame. */
+  readonly body: Buffer;
+  /** The 16-byte tag. */
+  readonly tag: Buffer;
+}
+
+/**
+ * Seals a block frame with AES-256-GCM, as its parts: a sender that writes datagrams from
+ * views of the two needs no third, joined copy of every block.
+ */
+export function sealBlockParts(key: Uint8Array, sessionId: number, blockIndex: number, frame: Uint8Array): SealedParts {
   checkKey(key);
   const cipher = createCipheriv('aes-256-gcm', key, nonceFor(sessionId, blockIndex));
   cipher.setAAD(aadFor(sessionId, blockIndex, frame.byteLength));
   const body = cipher.update(frame);
+  // GCM is a stream mode: final() returns no bytes; it only computes the tag.
   const final = cipher.final();
-  return Buffer.concat([body, final, cipher.getAuthTag()]);
+  return { body: final.byteLength === 0 ? body : Buffer.concat([body, final]), tag: cipher.getAuthTag() };
+}
+
+/** Seals a block frame with AES-256-GCM: ciphertext ‖ 16-byte tag. */
+export function sealBlock(key: Uint8Array, sessionId: number, blockIndex: number, frame: Uint8Array): Buffer {
+  const { body, tag } = sealBlockParts(key, sessionId, blockIndex, frame);
+  return Buffer.concat([body, tag]);
 }
 
 /**

@@ -2,15 +2,15 @@ import { createSocket, type Socket } from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DATA_HEADER_LENGTH, DatagramType, encodeDatagram, fragmentCountFor, fragmentRange, fragmentSizeFor,
-  writeDataHeader, type FinishReasonId, type SenderPhaseId,
+  writeDataHeader, type FinishReasonId, type SealedParts, type SenderPhaseId,
 } from '@rackcast/wire';
 import type { Logger } from '../../log.js';
 import { RateGovernor } from './rate-governor.js';
 
 /** Where the sealed bytes of a block come from; the session implements it (sealing is policy). */
 export interface SealedBlockSource {
-  /** The sealed block `index` (AES-GCM of its stored frame). */
-  sealed(index: number): Promise<Buffer>;
+  /** The sealed block `index` (AES-GCM of its stored frame), as body and tag. */
+  sealed(index: number): Promise<SealedParts>;
 }
 
 /** One block's share of a pass: every fragment, or only the listed ones. */
@@ -124,7 +124,7 @@ export class MulticastSender {
   async sendPass(pass: number, items: readonly PassItem[], source: SealedBlockSource, inPassRepairs?: InPassRepairSource): Promise<PassResult> {
     this.#stopped = false;
     const readAhead = this.options.readAhead ?? 8;
-    const pending = new Map<number, Promise<Buffer>>();
+    const pending = new Map<number, Promise<SealedParts>>();
     const sent = { items: 0, repairs: 0 };
     for (let k = 0; k < items.length && !this.#stopped; k++) {
       for (let j = k; j < Math.min(items.length, k + readAhead); j++) {
@@ -134,7 +134,7 @@ export class MulticastSender {
         sent.repairs += await this.#sendItem(pass, repair, await source.sealed(repair.block));
       }
       const item = items[k] as PassItem;
-      const sealed = await (pending.get(k) as Promise<Buffer>);
+      const sealed = await (pending.get(k) as Promise<SealedParts>);
       pending.delete(k);
       sent.items += await this.#sendItem(pass, item, sealed);
     }
@@ -143,11 +143,12 @@ export class MulticastSender {
   }
 
   /** Sends one item's datagrams, paced; returns how many went out. */
-  async #sendItem(pass: number, item: PassItem, sealed: Buffer): Promise<number> {
+  async #sendItem(pass: number, item: PassItem, sealed: SealedParts): Promise<number> {
     let count = 0;
     for (const datagram of this.#datagrams(pass, item, sealed)) {
       if (this.#stopped) break;
-      const length = (datagram[0] as Buffer).byteLength + (datagram[1] as Buffer).byteLength;
+      let length = 0;
+      for (const piece of datagram) length += piece.byteLength;
       // Pacing is checked synchronously; only an empty bucket costs a timer. The loop also
       // yields now and then so announcements and receivers' messages are served meanwhile.
       for (let wait = this.governor.take(length); wait > 0; wait = this.governor.take(length)) await sleep(wait);
@@ -160,25 +161,31 @@ export class MulticastSender {
   }
 
   /**
-   * The DATA datagrams of one pass item, each as [header, payload]: the socket writes the two
-   * pieces as one datagram (sendmsg with two iovecs), so the payload is a view of the sealed
-   * block, never copied. Copying each block into a datagram buffer was a quarter of the
-   * sender's large allocations, and those drive V8's full collections. The headers of a block
-   * share one small buffer; a queued send keeps its pieces, and neither is written again.
+   * The DATA datagrams of one pass item, each as [header, payload…]: the socket writes the
+   * pieces as one datagram (sendmsg with an iovec each), so the payload is a view of the
+   * sealed block's body (and, for the last fragment, its tag), never copied. Copying blocks
+   * into datagram buffers, and body and tag into one, were half of the sender's large
+   * allocations, and those drive V8's full collections. The headers of a block share one small
+   * buffer; a queued send keeps its pieces, and neither is written again.
    */
-  #datagrams(pass: number, item: PassItem, sealed: Buffer): [Buffer, Buffer][] {
-    const count = fragmentCountFor(sealed.byteLength, this.fragmentSize);
+  #datagrams(pass: number, item: PassItem, sealed: SealedParts): Buffer[][] {
+    const { body, tag } = sealed;
+    const sealedLength = body.byteLength + tag.byteLength;
+    const count = fragmentCountFor(sealedLength, this.fragmentSize);
     const wanted = item.fragments?.filter((f) => f < count) ?? null;
     const n = wanted ? wanted.length : count;
     const headers = Buffer.allocUnsafe(n * DATA_HEADER_LENGTH);
-    const out: [Buffer, Buffer][] = [];
+    const out: Buffer[][] = [];
     for (let i = 0; i < n; i++) {
       const f = wanted ? (wanted[i] as number) : i;
-      const [start, end] = fragmentRange(f, sealed.byteLength, this.fragmentSize);
+      const [start, end] = fragmentRange(f, sealedLength, this.fragmentSize);
       const header = headers.subarray(i * DATA_HEADER_LENGTH, (i + 1) * DATA_HEADER_LENGTH);
       writeDataHeader(header, { sessionId: this.options.sessionId, senderId: this.senderId, sequence: this.#nextSequence(), pass,
-        blockIndex: item.block, fragmentIndex: f, fragmentCount: count, sealedLength: sealed.byteLength });
-      out.push([header, sealed.subarray(start, end)]);
+        blockIndex: item.block, fragmentIndex: f, fragmentCount: count, sealedLength });
+      const datagram: Buffer[] = [header];
+      if (start < body.byteLength) datagram.push(body.subarray(start, Math.min(end, body.byteLength)));
+      if (end > body.byteLength) datagram.push(tag.subarray(Math.max(0, start - body.byteLength), end - body.byteLength));
+      out.push(datagram);
     }
     return out;
   }
