@@ -51,6 +51,17 @@ describe('ImageStore', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  test('a state area written the moment it is made (no read first) keeps what was written', async () => {
+    // A sublevel opens on the next tick; a chained batch on it threw "Database is not open".
+    const area = store.stateArea<{ n: number }>('fresh-area');
+    await area.put('a', { n: 1 });
+    const other = store.stateArea<{ n: number }>('fresh-area-2');
+    await other.put('b', { n: 2 });
+    await other.del('b');
+    assert.deepEqual(await area.get('a'), { n: 1 });
+    assert.deepEqual(await other.values(), []);
+  });
+
   test('a second version stores only its new blocks and shares the rest', async () => {
     const v1 = await writeVersion(store, 'shared', [1, 2, 3, 4]);
     const v2 = await writeVersion(store, 'shared', [1, 2, 30, 4, 5]);

@@ -53,10 +53,14 @@ export class VersionIndex {
   /** A named sublevel with JSON values for state that is not the image index (sessions). */
   stateArea<V>(name: string): StateArea<V> {
     const sub = this.#db.sublevel<string, V>(`state-${name}`, { valueEncoding: 'json' });
+    // A sublevel opens on the next tick: a chained batch made before that threw "Database is
+    // not open" (get and the iterators wait by themselves). Writes are synchronous, so each one
+    // waits for the open first.
+    const opened = (): Promise<void> => (sub.status === 'open' ? Promise.resolve() : sub.open());
     return {
       get: (key) => sub.get(key),
-      put: async (key, value) => { const batch = sub.batch(); batch.put(key, value); await batch.write({ sync: true }); },
-      del: async (key) => { const batch = sub.batch(); batch.del(key); await batch.write({ sync: true }); },
+      put: async (key, value) => { await opened(); const batch = sub.batch(); batch.put(key, value); await batch.write({ sync: true }); },
+      del: async (key) => { await opened(); const batch = sub.batch(); batch.del(key); await batch.write({ sync: true }); },
       values: () => sub.values().all(),
       newest: (limit) => sub.values({ reverse: true, limit }).all(),
     };
