@@ -60,6 +60,7 @@ export const ERROR_SPECS = {
   RC_ERR_CAPTURE_BLOCK_MISMATCH: { status: 422 },
   RC_ERR_CAPTURE_INCOMPLETE: { status: 409 },
   RC_ERR_CAPTURE_BUSY: { status: 409 },
+  RC_ERR_CAPTURE_JOB_TIMEOUT: { status: 504 },
   RC_ERR_CAPTURE_FAILED: { status: 422 },
   RC_ERR_CAPTURE_TIMEOUT: { status: 504, transient: true },
   RC_ERR_UNAUTHENTICATED: { status: 401 },

@@ -128,6 +128,7 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
       await bootServices.close();
       await sessions.shutdown();
       await deploys.close();
+      captureJobs.close();
       await machines.close();
       detachChannel();
       detachDashboard();

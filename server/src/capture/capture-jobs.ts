@@ -23,6 +23,17 @@ export interface CaptureJobStarted {
 
 type CaptureJob = Extract<MachineJob, { action: 'capture' }>;
 
+export interface CaptureJobsOptions {
+  /**
+   * A capture job whose machine has not been heard from for this long fails
+   * (RC_ERR_CAPTURE_JOB_TIMEOUT) and gives the machine back; e.g. 1800000, as a deploy member.
+   */
+  readonly timeoutMs?: number;
+  readonly checkIntervalMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+
 const isCaptureJob = (job: MachineJob | undefined): job is CaptureJob => job?.action === 'capture';
 
 /**
@@ -40,20 +51,36 @@ export class CaptureJobs implements MachineListener {
   readonly #machines: MachineRegistry;
   readonly #store: ImageStore;
   readonly #log: Logger;
+  readonly #timeoutMs: number;
+  /**
+   * When each open capture job's machine was last heard from (queued, booted, reported, or its
+   * agent online), in this process: a server restart gives every job a full timeout again.
+   */
+  readonly #lastHeard = new Map<number, number>();
+  readonly #timer: NodeJS.Timeout;
+  #checking = false;
 
-  private constructor(captures: CaptureRegistry, machines: MachineRegistry, store: ImageStore, log: Logger) {
+  private constructor(captures: CaptureRegistry, machines: MachineRegistry, store: ImageStore, log: Logger, options: CaptureJobsOptions) {
     this.#captures = captures;
     this.#machines = machines;
     this.#store = store;
     this.#log = log;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#timer = setInterval(() => void this.#checkTimeouts(), options.checkIntervalMs ?? 5000);
+    this.#timer.unref();
   }
 
   /** Starts listening to machines and captures. */
-  static open(captures: CaptureRegistry, machines: MachineRegistry, store: ImageStore, log: Logger): CaptureJobs {
-    const jobs = new CaptureJobs(captures, machines, store, log);
+  static open(captures: CaptureRegistry, machines: MachineRegistry, store: ImageStore, log: Logger, options: CaptureJobsOptions = {}): CaptureJobs {
+    const jobs = new CaptureJobs(captures, machines, store, log, options);
     machines.listen(jobs);
     captures.watch((record) => jobs.#captureChanged(record));
     return jobs;
+  }
+
+  /** Stops the timeout checks (server shutdown). */
+  close(): void {
+    clearInterval(this.#timer);
   }
 
   /** Creates the capture bound to the machine and sets the machine's job to it. */
@@ -67,6 +94,7 @@ export class CaptureJobs implements MachineListener {
     const { capture, token } = await this.#captures.create({ image: request.image, machine: mac, job: { disk } });
     const machine = await this.#machines.setJob(mac, { action: 'capture', capture: { captureId: capture.id, token, image: capture.image, disk } });
     const session = await this.#captures.get(capture.id);
+    this.#lastHeard.set(capture.id, Date.now());
     if (this.#machines.isOnline(mac)) await session.jobUpdate({ tries: 1 });
     this.#log.info({ capture: capture.id, mac, image: capture.image, online: this.#machines.isOnline(mac) }, 'capture job queued');
     return { capture: captureView(session.record), job: machine.job };
@@ -86,6 +114,7 @@ export class CaptureJobs implements MachineListener {
       await this.#machines.setJob(mac, 'wait');
       return;
     }
+    this.#lastHeard.set(session.record.id, Date.now());
     if (how === 'token') {
       await session.jobUpdate({ tries: (session.record.job?.tries ?? 0) + 1, stage: 'queued', progress: null });
       this.#log.info({ capture: session.record.id, mac, tries: session.record.job?.tries }, 'capture job machine booted; it takes (or resumes) the capture');
@@ -99,6 +128,7 @@ export class CaptureJobs implements MachineListener {
       this.#log.debug({ mac, job: message.jobId }, 'capture status for no current capture job ignored');
       return;
     }
+    this.#lastHeard.set(job.capture.captureId, Date.now());
     void this.#applyStatus(mac, job, message).catch((err: unknown) => this.#log.error({ mac, err }, 'capture status not applied'));
   }
 
@@ -115,6 +145,41 @@ export class CaptureJobs implements MachineListener {
       return;
     }
     if (state === 'waiting' || state === 'uploading') await session.jobUpdate({ stage: message.stage, progress: message.progress });
+  }
+
+  /**
+   * Fails capture jobs whose machine has been silent for the timeout: never network-booted
+   * after the job was queued (switched off, or not set to boot from the network), or its agent
+   * gone mid-capture and the machine not back. Without this such a job held its machine (and
+   * a deploy or another capture of it) until someone cancelled it. A machine whose agent is
+   * online counts as heard from: a long upload is not a silence.
+   */
+  async #checkTimeouts(): Promise<void> {
+    if (this.#checking) return;
+    this.#checking = true;
+    try {
+      const now = Date.now();
+      for (const capture of await this.#captures.list()) {
+        if (capture.job === null || capture.machine === null || (capture.state !== 'waiting' && capture.state !== 'uploading')) {
+          this.#lastHeard.delete(capture.id);
+          continue;
+        }
+        if (this.#machines.isOnline(capture.machine) || !this.#lastHeard.has(capture.id)) this.#lastHeard.set(capture.id, now);
+        if (now - (this.#lastHeard.get(capture.id) ?? now) < this.#timeoutMs) continue;
+        const minutes = Math.max(1, Math.round(this.#timeoutMs / 60_000));
+        const message = capture.job.tries === 0
+          ? `the machine did not network-boot within ${minutes} min of the capture being queued; power it on set to boot from the network, then start the capture again`
+          : `no word from the machine for ${minutes} min while ${capture.job.stage}; power-cycle it (blocks already uploaded are kept), then start the capture again`;
+        this.#lastHeard.delete(capture.id);
+        const session = await this.#captures.get(capture.id);
+        await session.fail({ code: 'RC_ERR_CAPTURE_JOB_TIMEOUT', message });
+        this.#log.warn({ capture: capture.id, mac: capture.machine, tries: capture.job.tries }, 'capture job timed out');
+      }
+    } catch (err) {
+      this.#log.error({ err }, 'capture job timeout check failed');
+    } finally {
+      this.#checking = false;
+    }
   }
 
   /** A capture job that ended without a version gives its machine back: job `wait`. */
