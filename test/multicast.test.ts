@@ -84,11 +84,13 @@ describe('multicast block stream between namespaces', () => {
     const runs = lab.net.receivers.map((host, i) => lab.receive(host, id, tokens[i] ?? '', targets[i] ?? ''));
     const [first] = lab.net.receivers;
     assert.ok(first);
-    // Session receiver ids follow registration order, so wait until every receiver is a
-    // quarter through; the killed one's journal then holds at least the smallest count.
-    const before = await lab.waitFor(id, (s) => s.receivers.length === 3 && s.receivers.every((r) => (r.progress?.blocksDone ?? 0) > s.blockCount / 4), 60_000);
+    // Session receiver ids follow registration order, so wait until every receiver's journal
+    // (blocks written and flushed: what a reset keeps) is a quarter through; the killed one's
+    // then holds at least the smallest count. Not blocksDone: that runs ahead of the journal
+    // by the blocks written during one flush (CI once saw 89 reported and 88 kept).
+    const before = await lab.waitFor(id, (s) => s.receivers.length === 3 && s.receivers.every((r) => r.journalBlocks > s.blockCount / 4), 60_000);
     runs[0]?.child.kill('SIGKILL');
-    const journal = Math.min(...before.receivers.map((r) => r.progress?.blocksDone ?? 0));
+    const journal = Math.min(...before.receivers.map((r) => r.journalBlocks));
     const restarted = lab.receive(first, id, tokens[0] ?? '', targets[0] ?? '');
     const outcome = await finished(restarted, RECEIVE_TIMEOUT);
     assert.equal(outcome.code, 0, outcome.stderr);

@@ -34,7 +34,7 @@ export interface SessionView {
   fragmentsSent: number;
   repairFragments: number;
   inPassRepairFragments?: number;
-  receivers: { id: string; state: string; straggler: boolean; failure: { code: string; message: string } | null; progress: { blocksDone: number } | null; backfilledBlocks: number; registrations: number }[];
+  receivers: { id: string; state: string; straggler: boolean; failure: { code: string; message: string } | null; progress: { blocksDone: number } | null; journalBlocks: number; backfilledBlocks: number; registrations: number }[];
 }
 
 /**

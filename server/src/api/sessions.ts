@@ -26,7 +26,8 @@ export const TokensBody = z.object({ count: z.number().int().min(1).max(1000) })
 export function sessionSummary(session: StreamSession, deploys?: DeployRegistry): Omit<SessionRecord, 'key' | 'tokens' | 'receivers'> & { receivers: unknown[]; tokensLeft: number; deploy: DeployView | null } {
   const { key: _key, tokens, receivers, ...rest } = session.record;
   return {
-    ...rest, tokensLeft: tokens.length, receivers: receivers.map(({ token: _token, completed: _completed, ...r }) => r),
+    ...rest, tokensLeft: tokens.length,
+    receivers: receivers.map(({ token: _token, completed: _completed, ...r }) => ({ ...r, journalBlocks: session.journalBlocks(r.id) })),
     deploy: deploys?.view(session.record.id) ?? null,
   };
 }

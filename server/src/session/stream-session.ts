@@ -88,6 +88,14 @@ export class StreamSession extends EventEmitter {
     return this.#closedSendersBytes + (this.#sender?.bytesSent ?? 0);
   }
 
+  /**
+   * Blocks in the receiver's journal: written and flushed on its machine, what it keeps across
+   * a reset. Its progress's blocksDone may run ahead by the blocks of one flush.
+   */
+  journalBlocks(receiverId: string): number {
+    return this.#journals.get(receiverId)?.count ?? 0;
+  }
+
   /** A new session key: 32 random bytes. */
   static newKey(): string {
     return randomBytes(32).toString('base64');
