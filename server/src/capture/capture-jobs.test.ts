@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseMachineProfile, type AgentRegistration, type MachineServerMessage } from '@rackcast/wire';
+import type { MachineServerMessage } from '@rackcast/wire';
 import { silentLogger } from '../log.js';
 import { MachineRegistry } from '../machine/index.js';
+import { agentRegistration } from '../machine/registration-fixture.js';
 import { ImageStore } from '../store/index.js';
 import { CaptureJobs } from './capture-jobs.js';
 import { CaptureRegistry } from './capture-registry.js';
@@ -42,19 +43,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function registration(): AgentRegistration {
-  const profile = parseMachineProfile({
-    schema: 1, detectedAt: '2025-01-31T10:00:00.000Z',
-    system: { uuid: 'abc', serial: '', vendor: 'QEMU', model: 'pc', boardVendor: '', boardModel: '', boardSerial: '', chassisType: '', chassisSerial: '', assetTag: '' },
-    firmware: { mode: 'bios', vendor: '', version: '', date: '', secureBoot: null },
-    cpu: { vendor: '', model: '', architecture: 'x86_64', sockets: 1, cores: 1, threads: 1, mhz: 0 },
-    memory: { totalBytes: 2 ** 30 },
-    disks: [{ name: 'vda', sizeBytes: 2 ** 31, logicalBlockSize: 512, physicalBlockSize: 512, rotational: null, removable: false, readOnly: false, model: '', vendor: '', serial: 's1', wwn: '', transport: 'virtio', sysfsPath: '' }],
-    nics: [], problems: [],
-  });
-  return { bootMac: A, agentVersion: '0.1.0', profile };
-}
-
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     if (await check()) return;
@@ -75,7 +63,7 @@ test('a capture job whose machine never network-boots fails with the reason, and
 
 test('a machine whose agent stays online does not time out; once it goes away, the job fails saying where it was', async () => {
   const { token } = await machines.prepareBoot(A, { platform: 'pcbios', buildarch: 'i386', uuid: '' });
-  const { credential } = await machines.register(token as string, registration());
+  const { credential } = await machines.register(token as string, agentRegistration(A));
   const sent: MachineServerMessage[] = [];
   const link = machines.attachAgent(credential, { send: (m) => sent.push(m), close: () => undefined });
   const { capture } = await jobs.start({ machine: A, image: 'web' });

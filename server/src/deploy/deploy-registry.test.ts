@@ -3,10 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { parseMachineProfile, type AgentRegistration, type DeployStatusMessage, type MachineServerMessage } from '@rackcast/wire';
+import type { AgentRegistration, DeployStatusMessage, MachineServerMessage } from '@rackcast/wire';
 import { importImage } from '../image/index.js';
 import { silentLogger } from '../log.js';
 import { MachineRegistry } from '../machine/index.js';
+import { agentRegistration } from '../machine/registration-fixture.js';
 import { ImageStore } from '../store/index.js';
 import { DeployRegistry, type DeploySessions } from './deploy-registry.js';
 import { ESP_TYPE, LINUX_TYPE, ext4Superblock, gptBytes } from './gpt-fixture.js';
@@ -39,18 +40,7 @@ async function goldenLike(path: string): Promise<void> {
 }
 
 function registration(mac: string, diskBytes: number): AgentRegistration {
-  return {
-    bootMac: mac, agentVersion: '0.1.0',
-    profile: parseMachineProfile({
-      schema: 1, detectedAt: '2025-01-31T10:00:00.000Z',
-      system: { uuid: '', serial: `SN-${mac.slice(-2)}`, vendor: 'QEMU', model: 'pc', boardVendor: '', boardModel: '', boardSerial: '', chassisType: '', chassisSerial: '', assetTag: '' },
-      firmware: { mode: 'bios', vendor: '', version: '', date: '', secureBoot: null },
-      cpu: { vendor: '', model: '', architecture: 'x86_64', sockets: 1, cores: 1, threads: 1, mhz: 0 },
-      memory: { totalBytes: 2 ** 30 },
-      disks: [{ name: 'vda', sizeBytes: diskBytes, logicalBlockSize: 512, physicalBlockSize: 512, rotational: null, removable: false, readOnly: false, model: '', vendor: '', serial: `disk-${mac.slice(-2)}`, wwn: '', transport: 'virtio', sysfsPath: '' }],
-      nics: [], problems: [],
-    }),
-  };
+  return agentRegistration(mac, { diskBytes, uuid: '', systemSerial: `SN-${mac.slice(-2)}`, diskSerial: `disk-${mac.slice(-2)}` });
 }
 
 function recorder(): { sent: MachineServerMessage[]; send(m: MachineServerMessage): void; close(): void } {

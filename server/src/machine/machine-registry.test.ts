@@ -3,29 +3,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { parseMachineProfile, type AgentRegistration, type MachineServerMessage } from '@rackcast/wire';
+import type { AgentRegistration, MachineServerMessage } from '@rackcast/wire';
 import { hasCode } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { ImageStore } from '../store/index.js';
 import { bootTargetFor } from './boot-decision.js';
 import { MAX_EVENTS, MAX_TOKENS, normaliseMac } from './machine-record.js';
 import { MachineRegistry, type MachineRegistryOptions } from './machine-registry.js';
+import { agentRegistration } from './registration-fixture.js';
 
 const MAC = '52:54:00:12:34:56';
 const BOOT = { platform: 'pcbios', buildarch: 'i386', uuid: '' };
 const TTL = 60_000;
 
 function registration(sizeBytes = 2 ** 31): AgentRegistration {
-  const profile = parseMachineProfile({
-    schema: 1, detectedAt: '2025-01-31T10:00:00.000Z',
-    system: { uuid: 'abc', serial: '', vendor: 'QEMU', model: 'pc', boardVendor: '', boardModel: '', boardSerial: '', chassisType: '', chassisSerial: '', assetTag: '' },
-    firmware: { mode: 'bios', vendor: '', version: '', date: '', secureBoot: null },
-    cpu: { vendor: '', model: '', architecture: 'x86_64', sockets: 1, cores: 1, threads: 1, mhz: 0 },
-    memory: { totalBytes: 2 ** 30 },
-    disks: [{ name: 'vda', sizeBytes, logicalBlockSize: 512, physicalBlockSize: 512, rotational: null, removable: false, readOnly: false, model: '', vendor: '', serial: 's1', wwn: '', transport: 'virtio', sysfsPath: '' }],
-    nics: [], problems: [],
-  });
-  return { bootMac: MAC, agentVersion: '0.1.0', profile };
+  return agentRegistration(MAC, { diskBytes: sizeBytes });
 }
 
 /** A channel that records what the registry sends it. */
