@@ -95,10 +95,13 @@ export function sessionsRouter(sessions: SessionRegistry, deploys?: DeployRegist
     const session = sessionParam(sessions, req.params.id);
     const receiver = session.receiverFor(bearer(req));
     if (!/^\d{1,10}$/.test(req.params.index)) throw new RackcastError('RC_ERR_BAD_REQUEST', 'block index must be a number');
-    const sealed = await session.backfill(receiver.id, Number(req.params.index));
+    const { body, tag } = await session.backfill(receiver.id, Number(req.params.index));
     // Not res.send: it would hash every block (SHA-1) for an ETag no receiver uses; a
-    // straggler backfills a whole image this way, on the CPU the multicast needs.
-    res.status(200).set({ 'content-type': 'application/octet-stream', 'content-length': String(sealed.byteLength) }).end(sealed);
+    // straggler backfills a whole image this way, on the CPU the multicast needs. Body and tag
+    // go out one after the other, never joined into a third copy of the block.
+    res.status(200).set({ 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength + tag.byteLength) });
+    res.write(body);
+    res.end(tag);
   });
   return router;
 }

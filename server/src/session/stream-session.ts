@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BlockSet, FinishReason, SenderPhase, type Manifest, type NakReport, type ServerMessage } from '@rackcast/wire';
+import { BlockSet, FinishReason, SenderPhase, type Manifest, type NakReport, type SealedParts, type ServerMessage } from '@rackcast/wire';
 import { RackcastError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { MulticastSender, type PassItem } from '../net/multicast/index.js';
@@ -242,16 +242,16 @@ export class StreamSession extends EventEmitter {
     this.#wakeUp();
   }
 
-  /** A sealed block for a receiver's HTTP backfill. */
-  async backfill(receiverId: string, index: number): Promise<Buffer> {
+  /** A sealed block for a receiver's HTTP backfill, as body and tag (sent one after the other). */
+  async backfill(receiverId: string, index: number): Promise<SealedParts> {
     if (!Number.isInteger(index) || index < 0 || index >= this.record.blockCount) {
       throw new RackcastError('RC_ERR_BAD_REQUEST', `block ${index} is not in this session (0..${this.record.blockCount - 1})`);
     }
     this.#heard(receiverId);
-    const { body, tag } = await this.sealed.sealed(index);
+    const sealed = await this.sealed.sealed(index);
     this.#receiver(receiverId).backfilledBlocks++;
     this.#saveSoon();
-    return Buffer.concat([body, tag]);
+    return sealed;
   }
 
   #receiver(id: string): ReceiverRecord {
