@@ -3,15 +3,18 @@ export type Ring = { readonly __ring: unique symbol };
 
 /**
  * Binds 0.0.0.0:port (SO_REUSEADDR), joins `group` on the interface with address
- * `interfaceAddress`, and calls `onBatch(count)` whenever datagrams arrived: datagram i is
- * `data[i * slotSize, i * slotSize + lengths[i])`, valid only during that call. A datagram
- * longer than a slot is reported with length slotSize + 1. Slots = lengths.length. Once the
- * socket is drained, reading pauses for `pauseMs` (0: never), so datagrams gather into batches.
+ * `interfaceAddress`, asks for UDP_GRO, and calls `onBatch(count)` whenever datagrams arrived:
+ * slot i is `data[i * slotSize, i * slotSize + lengths[i])`, valid only during that call. A
+ * slot holds one datagram when `segmentSizes[i]` is 0, else consecutive datagrams of
+ * `segmentSizes[i]` bytes (the last may be shorter): a packet the sender's segmentation offload
+ * made, handed over whole, so slots should hold 64 KiB. A slot's worth cut off is reported with
+ * length slotSize + 1. Slots = lengths.length = segmentSizes.length. Once the socket is
+ * drained, reading pauses for `pauseMs` (0: never), so datagrams gather into batches.
  * Throws Error with code RC_ERR_DATAGRAM_RING naming the failed step (e.g. "bind: Address in use").
  */
 export function open(
   port: number, group: string, interfaceAddress: string, receiveBufferBytes: number,
-  data: Buffer, slotSize: number, lengths: Uint32Array, pauseMs: number,
+  data: Buffer, slotSize: number, lengths: Uint32Array, segmentSizes: Uint32Array, pauseMs: number,
   onBatch: (count: number) => void, onError: (err: Error) => void,
 ): Ring;
 

@@ -22,13 +22,13 @@ async function main() {
   probe.close();
   const data = Buffer.alloc(1472 * 4), lengths = new Uint32Array(4);
   let got = 0, oversize = 0;
-  const h = ring.open(port, '239.255.77.1', '127.0.0.1', 1 << 20, data, 1472, lengths, 2,
+  const h = ring.open(port, '239.255.77.1', '127.0.0.1', 1 << 20, data, 1472, lengths, new Uint32Array(4), 2,
     (n) => { for (let i = 0; i < n; i++) lengths[i] > 1472 ? oversize++ : got++; }, (e) => { throw e; });
   const s = dgram.createSocket('udp4');
   for (let i = 0; i < 6; i++) await new Promise((r) => s.send(Buffer.alloc(i === 0 ? 2000 : 100), port, '127.0.0.1', r));
   for (let i = 0; i < 500 && got < 5; i++) await sleep(20);
   ring.close(h); ring.close(h);
-  ring.open(port + 1 > 65535 ? port - 1 : port + 1, '239.255.77.1', '127.0.0.1', 1 << 20, Buffer.alloc(1472), 1472, new Uint32Array(1), 0, () => {}, () => {});
+  ring.open(port + 1 > 65535 ? port - 1 : port + 1, '239.255.77.1', '127.0.0.1', 1 << 20, Buffer.alloc(1472), 1472, new Uint32Array(1), new Uint32Array(1), 0, () => {}, () => {});
   await sleep(50);
   ring.close(h);
   let message = '';

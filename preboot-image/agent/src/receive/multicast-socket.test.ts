@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setsockopt } from 'sockopt';
 import { openMulticastSocket, type MulticastSocket, type MulticastSocketOptions } from './multicast-socket.js';
 
 // Real sockets on loopback: the receiving socket joins a group on 127.0.0.1 and gets unicast
@@ -107,6 +108,57 @@ for (const kind of ['batched', 'dgram'] as const) {
     });
   });
 }
+
+/** Every later send on `s` longer than `size` leaves as `size`-byte datagrams (UDP_SEGMENT), as the server's sends do. */
+function setSegmentSize(s: Socket, size: number): void {
+  const state = Object.getOwnPropertySymbols(s).find((k) => k.description === 'state symbol') as symbol;
+  const fd = (s as unknown as Record<symbol, { handle: { fd: number } }>)[state]?.handle.fd as number;
+  setsockopt({ _handle: { fd } }, 17 /* SOL_UDP */, 103 /* UDP_SEGMENT */, size);
+}
+
+async function segmentingSender(): Promise<Socket> {
+  const s = createSocket('udp4');
+  senders.push(s);
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
+  return s;
+}
+
+function sendOne(s: Socket, bytes: Buffer, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => s.send(bytes, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+}
+
+for (const kind of ['batched', 'dgram'] as const) {
+  test(`${kind}: a segmented send arrives as its datagrams, whole and in order`, async () => {
+    if (kind === 'dgram') process.env['RACKCAST_RECEIVE_SOCKET'] = 'dgram';
+    const r = await receiver();
+    const s = await segmentingSender();
+    // 300, 300, 300 and 100 bytes; then 44 datagrams of the session's size, as the server sends a block.
+    const small = randomBytes(1000);
+    const large = randomBytes(44 * MAX);
+    setSegmentSize(s, 300);
+    await sendOne(s, small, r.port);
+    setSegmentSize(s, MAX);
+    await sendOne(s, large, r.port);
+    const parts = [0, 300, 600, 900].map((at) => small.subarray(at, at + 300));
+    for (let at = 0; at < large.byteLength; at += MAX) parts.push(large.subarray(at, at + MAX));
+    await until(() => r.hashes.length === parts.length, 'every datagram');
+    assert.deepEqual(r.hashes, parts.map((d) => createHash('sha256').update(d).digest('hex')));
+    // Batched, the kernel hands each send over whole (UDP_GRO); dgram gets it cut up.
+    assert.equal(r.socket.coalescedPackets, kind === 'batched' ? 2 : 0);
+  });
+}
+
+test('batched: a segmented send of datagrams longer than the session\'s size is one oversize report, and the next datagram still arrives', async () => {
+  const r = await receiver();
+  const s = await segmentingSender();
+  setSegmentSize(s, MAX + 100);
+  await sendOne(s, randomBytes(3 * (MAX + 100)), r.port);
+  const good = randomBytes(100);
+  await sendAll(r.port, [good]);
+  await until(() => r.hashes.length === 1, 'the good datagram');
+  assert.equal(r.oversize, 1);
+  assert.equal(r.hashes[0], createHash('sha256').update(good).digest('hex'));
+});
 
 test('batched: the receive buffer is granted beyond net.core.rmem_max when running as root', async (t) => {
   if (process.getuid?.() !== 0) return t.skip('needs root (SO_RCVBUFFORCE)');

@@ -30,11 +30,19 @@ export interface MulticastSocket {
   readonly fallbackReason: string | null;
   /** The receive buffer the kernel granted, bytes. */
   readonly receiveBufferBytes: number;
+  /** Packets that arrived as a run of datagrams (segmentation offload, UDP_GRO) so far. */
+  readonly coalescedPackets: number;
   close(): void;
 }
 
-/** Datagrams read per recvmmsg call. */
+/** Slots read per recvmmsg call. */
 const RING_SLOTS = 128;
+/**
+ * A slot holds a whole coalesced packet (the sender's segmentation offload, UDP_GRO here):
+ * at most 64 KiB of UDP payload. 128 of them are 8 MiB of address space, resident only as far
+ * as packets fill them.
+ */
+const RING_SLOT_BYTES = 65536;
 /**
  * Once drained, the batched socket rests this long before reading again, so datagrams arrive
  * in batches even when they come slowly (many receivers sharing a host or a slow link woke
@@ -60,8 +68,9 @@ function loadRing(): DatagramRing | null {
 
 /**
  * Joins a multicast group and hands every datagram to `onDatagram`. Uses the batched receive
- * addon when it loads: one system call and one JavaScript call per up to 128 datagrams, into
- * one buffer reused for the whole session; at a gigabit that takes most of the receiver's
+ * addon when it loads: one system call and one JavaScript call per up to 128 packets (each one
+ * datagram, or up to 64 KiB of them when the sender used segmentation offload), into one
+ * buffer reused for the whole session; at a gigabit that takes most of the receiver's
  * garbage collection away (Node's dgram allocates a buffer per datagram). Falls back to dgram
  * when the addon is missing or RACKCAST_RECEIVE_SOCKET=dgram, and says why in fallbackReason.
  */
@@ -73,21 +82,49 @@ export async function openMulticastSocket(o: MulticastSocketOptions): Promise<Mu
 }
 
 function openBatched(addon: DatagramRing, o: MulticastSocketOptions): MulticastSocket {
-  const slot = o.maxDatagramSize;
+  const slot = Math.max(RING_SLOT_BYTES, o.maxDatagramSize);
   const data = Buffer.allocUnsafeSlow(slot * RING_SLOTS);
   const lengths = new Uint32Array(RING_SLOTS);
+  const segmentSizes = new Uint32Array(RING_SLOTS);
+  let coalesced = 0;
   const onBatch = (count: number): void => {
     for (let i = 0; i < count; i++) {
-      const length = lengths[i] as number;
-      if (length > slot) o.onOversize();
-      else o.onDatagram(data.subarray(i * slot, i * slot + length));
+      const segmentSize = segmentSizes[i] as number;
+      if (segmentSize > 0) coalesced++;
+      deliverSlot(data, i * slot, lengths[i] as number, segmentSize, slot, o);
     }
   };
-  const handle = addon.open(o.port, o.group, o.interfaceAddress, o.receiveBufferBytes, data, slot, lengths, RING_PAUSE_MS, onBatch, o.onError);
+  const handle = addon.open(o.port, o.group, o.interfaceAddress, o.receiveBufferBytes, data, slot, lengths, segmentSizes, RING_PAUSE_MS, onBatch, o.onError);
   return {
     kind: 'batched', fallbackReason: null, receiveBufferBytes: addon.receiveBufferBytes(handle),
+    get coalescedPackets() {
+      return coalesced;
+    },
     close: () => addon.close(handle),
   };
+}
+
+/**
+ * Hands the datagrams of one slot to onDatagram: one, or a coalesced packet's run of
+ * `segmentSize`-byte datagrams (the last may be shorter). Anything longer than the session's
+ * datagram size is oversize: a cut-off slot, or a run whose datagrams are too long.
+ */
+export function deliverSlot(data: Buffer, start: number, length: number, segmentSize: number, slot: number, o: Pick<MulticastSocketOptions, 'maxDatagramSize' | 'onDatagram' | 'onOversize'>): void {
+  if (length > slot) {
+    o.onOversize();
+    return;
+  }
+  const step = segmentSize === 0 ? length : segmentSize;
+  if (step === 0) {
+    o.onDatagram(data.subarray(start, start)); // an empty datagram: the decoder says what is wrong
+    return;
+  }
+  if (step > o.maxDatagramSize) {
+    o.onOversize();
+    return;
+  }
+  const end = start + length;
+  for (let at = start; at < end; at += step) o.onDatagram(data.subarray(at, Math.min(at + step, end)));
 }
 
 async function openDgram(o: MulticastSocketOptions, reason: string): Promise<MulticastSocket> {
@@ -109,7 +146,7 @@ async function openDgram(o: MulticastSocketOptions, reason: string): Promise<Mul
   socket.addMembership(o.group, o.interfaceAddress);
   let closed = false;
   return {
-    kind: 'dgram', fallbackReason: reason, receiveBufferBytes: socket.getRecvBufferSize(),
+    kind: 'dgram', fallbackReason: reason, receiveBufferBytes: socket.getRecvBufferSize(), coalescedPackets: 0,
     close: () => {
       if (closed) return;
       closed = true;
