@@ -67,6 +67,7 @@ export async function startServer(config: Readonly<RackcastConfig>, log: Logger,
   const m = config.multicast;
   const sessions = new SessionRegistry(store, {
     interfaceAddress: m.interface, groupBase: m.groupBase, portBase: m.portBase, ttl: m.ttl, datagramSize: m.datagramSize, rateBps: parseBitRate(m.rate),
+    segmentOffload: m.segmentOffload,
   }, log, timers);
   const b = config.boot;
   const machines = await MachineRegistry.open(store, { unknownMachines: b.unknownMachines, tokenTtlMs: b.tokenTtlSeconds * 1000, log });

@@ -16,6 +16,7 @@ export interface ConfigEnv {
   readonly RACKCAST_HTTP_HOST?: string | undefined;
   readonly RACKCAST_LOG_LEVEL?: string | undefined;
   readonly RACKCAST_MULTICAST_INTERFACE?: string | undefined;
+  readonly RACKCAST_MULTICAST_SEGMENT_OFFLOAD?: string | undefined;
   readonly RACKCAST_BOOT_INTERFACE?: string | undefined;
   readonly RACKCAST_BOOT_ADDRESS?: string | undefined;
   readonly RACKCAST_DHCP_MODE?: string | undefined;
@@ -89,11 +90,17 @@ function applyEnv(tree: Tree, env: ConfigEnv, cwd: string): void {
   if (env.RACKCAST_HTTP_HOST) section('http')['host'] = env.RACKCAST_HTTP_HOST;
   if (env.RACKCAST_LOG_LEVEL) section('log')['level'] = env.RACKCAST_LOG_LEVEL;
   if (env.RACKCAST_MULTICAST_INTERFACE) section('multicast')['interface'] = env.RACKCAST_MULTICAST_INTERFACE;
+  if (env.RACKCAST_MULTICAST_SEGMENT_OFFLOAD) section('multicast')['segmentOffload'] = booleanOrText(env.RACKCAST_MULTICAST_SEGMENT_OFFLOAD);
   if (env.RACKCAST_BOOT_INTERFACE) section('boot')['interface'] = env.RACKCAST_BOOT_INTERFACE;
   if (env.RACKCAST_BOOT_ADDRESS) section('boot')['address'] = env.RACKCAST_BOOT_ADDRESS;
   if (env.RACKCAST_DHCP_MODE) section('dhcp')['mode'] = env.RACKCAST_DHCP_MODE;
   if (env.RACKCAST_URL) section('client')['url'] = env.RACKCAST_URL;
   if (env.RACKCAST_TOKEN) section('client')['token'] = env.RACKCAST_TOKEN;
+}
+
+/** "true" and "false" as booleans; other text stays text so validation can name it. */
+function booleanOrText(text: string): boolean | string {
+  return text === 'true' ? true : text === 'false' ? false : text;
 }
 
 /** Keeps non-numeric text as text so validation can name the bad value. */

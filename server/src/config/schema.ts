@@ -34,6 +34,7 @@ export const ConfigSchema = z.object({
     portBase: z.number().int().min(1024).max(64535),
     ttl: z.number().int().min(1).max(255),
     datagramSize: z.number().int().min(576).max(65507),
+    segmentOffload: z.boolean(),
     rate: z.union([z.string(), z.number()]),
   }).strict(),
   boot: z.object({

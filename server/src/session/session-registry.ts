@@ -17,6 +17,8 @@ export interface MulticastDefaults {
   readonly datagramSize: number;
   /** Wire bits per second; 0 = as fast as the host can. */
   readonly rateBps: number;
+  /** UDP segmentation offload for every session's sender (a property of the host); default on. */
+  readonly segmentOffload?: boolean;
 }
 
 export interface CreateSessionRequest {
@@ -117,7 +119,8 @@ export class SessionRegistry {
   async #open(record: SessionRecord): Promise<StreamSession> {
     const version = await this.#store.resolveVersion(record.image, record.version);
     const manifest = await this.#store.readManifest(version);
-    const session = new StreamSession(record, manifest, this.#store, (r) => this.#records.put(String(r.id), r), this.#log, this.#timers);
+    const session = new StreamSession(record, manifest, this.#store, (r) => this.#records.put(String(r.id), r), this.#log, this.#timers,
+      { segmentOffload: this.#defaults.segmentOffload ?? true });
     this.#sessions.set(record.id, session);
     return session;
   }

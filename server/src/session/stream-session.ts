@@ -30,6 +30,12 @@ export interface SessionTimers {
   readonly lostGraceMs: number;
 }
 
+/** How this host's senders use the network; the same for every session. */
+export interface SenderTransport {
+  /** UDP segmentation offload (MulticastSenderOptions.segmentOffload); default on. */
+  readonly segmentOffload?: boolean;
+}
+
 /** A straggler loses more than a quarter of the datagrams, and three times the others' median. */
 const STRAGGLER_POLICY = { minLoss: 0.25, factor: 3 } as const;
 
@@ -53,6 +59,7 @@ export class StreamSession extends EventEmitter {
   readonly sealed: SealedBlocks;
   readonly #log: Logger;
   readonly #timers: SessionTimers;
+  readonly #transport: SenderTransport;
   readonly #persist: (record: SessionRecord) => Promise<void>;
   readonly #channels = new Map<string, ReceiverChannel>();
   readonly #journals = new Map<string, BlockSet>();
@@ -72,8 +79,10 @@ export class StreamSession extends EventEmitter {
   /** Server shutdown: the loop ends without finishing the session, which is resumed on restart. */
   #stopping = false;
 
-  constructor(record: SessionRecord, manifest: Manifest, store: ImageStore, persist: (record: SessionRecord) => Promise<void>, log: Logger, timers: SessionTimers = DEFAULT_TIMERS) {
+  constructor(record: SessionRecord, manifest: Manifest, store: ImageStore, persist: (record: SessionRecord) => Promise<void>, log: Logger, timers: SessionTimers = DEFAULT_TIMERS,
+    transport: SenderTransport = {}) {
     super();
+    this.#transport = transport;
     this.record = record;
     this.manifest = manifest;
     this.#persist = persist;
@@ -276,7 +285,8 @@ export class StreamSession extends EventEmitter {
 
   async #run(): Promise<void> {
     const r = this.record;
-    const sender = new MulticastSender({ sessionId: r.id, group: r.group, port: r.port, interfaceAddress: r.interfaceAddress, ttl: r.ttl, datagramSize: r.datagramSize, rateBps: r.rateBps }, this.#log);
+    const sender = new MulticastSender({ sessionId: r.id, group: r.group, port: r.port, interfaceAddress: r.interfaceAddress, ttl: r.ttl, datagramSize: r.datagramSize, rateBps: r.rateBps,
+      ...this.#transport }, this.#log);
     this.#sender = sender;
     await sender.open();
     const announce = setInterval(() => this.#announce(), this.#timers.announceMs);

@@ -2,6 +2,7 @@ import type { Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { setsockopt } from 'sockopt';
 import { RackcastError } from '../../errors.js';
+import { socketDescriptor } from '../socket-descriptor.js';
 
 /*
  * Receiving DHCP broadcasts on one interface only. Node's dgram has no SO_BINDTODEVICE or
@@ -34,12 +35,11 @@ export function interfaceIndex(name: string): number {
 
 /** The file descriptor of a bound dgram socket. */
 function socketFd(socket: Socket): number {
-  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
-  const handle = state === undefined ? undefined : (socket as unknown as Record<symbol, { handle?: { fd?: unknown } } | undefined>)[state]?.handle;
-  if (typeof handle?.fd !== 'number' || handle.fd < 0) {
+  const fd = socketDescriptor(socket);
+  if (fd === null) {
     throw new RackcastError('RC_ERR_DHCP_INTERFACE', 'cannot reach the DHCP socket\'s descriptor on this Node version, so DHCP cannot be limited to boot.interface', {});
   }
-  return handle.fd;
+  return fd;
 }
 
 /** Ties a bound socket to one interface: it receives and broadcasts only there. */

@@ -12,7 +12,8 @@ import { MulticastSender } from './multicast-sender.js';
  * the end, of the tag): a real socket pair on loopback checks that what arrives, put back
  * together by fragment index, is body ‖ tag exactly, where the tag lies inside a fragment,
  * straddles two, ends one exactly or fills a fragment of its own, and for a repair of chosen
- * fragments only.
+ * fragments only. Each with segmentation offload (runs of a block's datagrams in one send,
+ * cut by the kernel) and without (one send per datagram).
  */
 
 const GROUP = '239.255.92.1';
@@ -33,10 +34,13 @@ before(async () => {
 
 after(() => receiver.close());
 
-async function collect(send: (s: MulticastSender) => Promise<unknown>): Promise<Map<number, Map<number, Uint8Array>>> {
+async function collect(segmentOffload: boolean, send: (s: MulticastSender) => Promise<unknown>): Promise<Map<number, Map<number, Uint8Array>>> {
   arrived.length = 0;
-  const sender = new MulticastSender({ sessionId: 5, group: GROUP, port, interfaceAddress: '127.0.0.1', ttl: 0, datagramSize: DATAGRAM, rateBps: 50_000_000 }, silentLogger());
+  const sender = new MulticastSender({ sessionId: 5, group: GROUP, port, interfaceAddress: '127.0.0.1', ttl: 0, datagramSize: DATAGRAM, rateBps: 50_000_000, segmentOffload }, silentLogger());
   await sender.open();
+  // Loopback can do it: asked for, it is on (64 datagrams a send), else off.
+  assert.equal(sender.offloadRefusal, null);
+  assert.equal(sender.segmentsPerSend, segmentOffload ? 64 : 1);
   try {
     await send(sender);
   } finally {
@@ -54,13 +58,16 @@ async function collect(send: (s: MulticastSender) => Promise<unknown>): Promise<
   return blocks;
 }
 
-test('datagrams sent from body and tag views reassemble to body ‖ tag, wherever the tag falls', async () => {
+for (const segmentOffload of [true, false]) {
+const mode = segmentOffload ? 'segmented sends' : 'one send per datagram';
+
+test(`${mode}: datagrams sent from body and tag views reassemble to body ‖ tag, wherever the tag falls`, async () => {
   const fragment = DATAGRAM - 36;
   // Sealed length = frame + 16: the tag inside one fragment, straddling two, ending one exactly,
   // and alone in the last fragment.
   const frames = [100, fragment - 8, fragment - 16, 2 * fragment, 3 * fragment + 5].map((n) => randomBytes(n));
   const sealed: SealedParts[] = frames.map((frame, i) => sealBlockParts(KEY, 5, i, frame));
-  const blocks = await collect((s) => s.sendPass(1, sealed.map((_, block) => ({ block })), { sealed: async (i) => sealed[i] as SealedParts }));
+  const blocks = await collect(segmentOffload, (s) => s.sendPass(1, sealed.map((_, block) => ({ block })), { sealed: async (i) => sealed[i] as SealedParts }));
   for (const [i, parts] of sealed.entries()) {
     const fragments = blocks.get(i);
     assert.ok(fragments, `block ${i} arrived`);
@@ -69,13 +76,14 @@ test('datagrams sent from body and tag views reassemble to body ‖ tag, whereve
   }
 });
 
-test('a repair of chosen fragments sends those and only those, the tag piece included', async () => {
+test(`${mode}: a repair of chosen fragments sends those and only those, the tag piece included`, async () => {
   const fragment = DATAGRAM - 36;
   const sealed = sealBlockParts(KEY, 5, 0, randomBytes(2 * fragment - 8)); // the tag straddles fragments 1 and 2
   const whole = Buffer.concat([sealed.body, sealed.tag]);
-  const blocks = await collect((s) => s.sendPass(2, [{ block: 0, fragments: [2, 0, 9] }], { sealed: async () => sealed }));
+  const blocks = await collect(segmentOffload, (s) => s.sendPass(2, [{ block: 0, fragments: [2, 0, 9] }], { sealed: async () => sealed }));
   const fragments = blocks.get(0);
   assert.deepEqual([...(fragments?.keys() ?? [])].sort(), [0, 2], 'fragment 9 does not exist and is skipped');
   assert.ok(Buffer.from(fragments?.get(0) ?? []).equals(whole.subarray(0, fragment)));
   assert.ok(Buffer.from(fragments?.get(2) ?? []).equals(whole.subarray(2 * fragment)));
 });
+}

@@ -5,7 +5,8 @@ import {
   writeDataHeader, type FinishReasonId, type SealedParts, type SenderPhaseId,
 } from '@rackcast/wire';
 import type { Logger } from '../../log.js';
-import { RateGovernor } from './rate-governor.js';
+import { RateGovernor, WIRE_OVERHEAD } from './rate-governor.js';
+import { probeSegmentOffload, segmentsPerSend, setSegmentSize } from './segmentation-offload.js';
 
 /** Where the sealed bytes of a block come from; the session implements it (sealing is policy). */
 export interface SealedBlockSource {
@@ -34,6 +35,17 @@ export interface MulticastSenderOptions {
   readonly rateBps: number;
   /** Blocks sealed ahead of the one being sent, so reading and sealing overlap sending. */
   readonly readAhead?: number;
+  /**
+   * Send runs of a block's datagrams as one segmented packet (UDP_SEGMENT) when the interface
+   * allows it; default true. Off, or refused by the kernel: one send per datagram.
+   */
+  readonly segmentOffload?: boolean;
+}
+
+/** One DATA datagram as the pieces the socket gathers into it, and its length. */
+interface Datagram {
+  readonly pieces: Buffer[];
+  readonly length: number;
 }
 
 export interface PassResult {
@@ -67,6 +79,9 @@ export class MulticastSender {
   #bytesSent = 0;
   #stopped = false;
   #sinceYield = 0;
+  /** Datagrams per send: 1, or more with segmentation offload. */
+  #segments = 1;
+  #offloadRefusal: string | null = null;
 
   constructor(options: MulticastSenderOptions, log: Logger) {
     this.options = options;
@@ -80,6 +95,16 @@ export class MulticastSender {
   /** Datagrams sent so far by this sender id. */
   get sent(): number {
     return this.#sent;
+  }
+
+  /** Datagrams one send carries at most: 1 without segmentation offload. */
+  get segmentsPerSend(): number {
+    return this.#segments;
+  }
+
+  /** Why segmentation offload is off although asked for (the kernel's answer), else null. */
+  get offloadRefusal(): string | null {
+    return this.#offloadRefusal;
   }
 
   /** UDP payload bytes handed to the socket so far, data and control datagrams (for metrics). */
@@ -105,6 +130,23 @@ export class MulticastSender {
       this.#socket.connect(this.options.port, this.options.group, () => resolve());
       this.#socket.once('error', reject);
     });
+    if (this.options.segmentOffload ?? true) await this.#enableOffload();
+  }
+
+  async #enableOffload(): Promise<void> {
+    const { group, interfaceAddress, datagramSize } = this.options;
+    this.#offloadRefusal = await probeSegmentOffload({ group, interfaceAddress, datagramSize });
+    if (this.#offloadRefusal === null) {
+      try {
+        setSegmentSize(this.#socket, datagramSize);
+        this.#segments = segmentsPerSend(datagramSize);
+      } catch (err) {
+        this.#offloadRefusal = (err as Error).message;
+      }
+    }
+    if (this.#offloadRefusal !== null) {
+      this.#log.warn({ reason: this.#offloadRefusal, iface: interfaceAddress }, 'segmentation offload refused on this interface: one send per datagram');
+    }
   }
 
   /** Stops a running pass at the next datagram. */
@@ -142,22 +184,48 @@ export class MulticastSender {
     return { fragmentsSent: sent.items + sent.repairs, inPassRepairs: sent.repairs, lastSequence: this.#sequence };
   }
 
-  /** Sends one item's datagrams, paced; returns how many went out. */
+  /**
+   * Sends one item's datagrams, paced; returns how many went out. With segmentation offload a
+   * run of full-size datagrams (and the shorter one that may end it) goes as one send.
+   */
   async #sendItem(pass: number, item: PassItem, sealed: SealedParts): Promise<number> {
+    const datagrams = this.#datagrams(pass, item, sealed);
     let count = 0;
-    for (const datagram of this.#datagrams(pass, item, sealed)) {
-      if (this.#stopped) break;
+    while (count < datagrams.length && !this.#stopped) {
+      const run = this.#runLength(datagrams, count);
+      const pieces: Buffer[] = [];
       let length = 0;
-      for (const piece of datagram) length += piece.byteLength;
+      for (let i = count; i < count + run; i++) {
+        const d = datagrams[i] as Datagram;
+        pieces.push(...d.pieces);
+        length += d.length;
+      }
       // Pacing is checked synchronously; only an empty bucket costs a timer. The loop also
       // yields now and then so announcements and receivers' messages are served meanwhile.
-      for (let wait = this.governor.take(length); wait > 0; wait = this.governor.take(length)) await sleep(wait);
-      this.#socket.send(datagram);
+      for (let wait = this.governor.take(length, run); wait > 0; wait = this.governor.take(length, run)) await sleep(wait);
+      this.#socket.send(pieces);
       this.#bytesSent += length;
-      if ((++this.#sinceYield & 255) === 0) await new Promise((resolve) => setImmediate(resolve));
-      count++;
+      count += run;
+      this.#sinceYield += run;
+      if (this.#sinceYield >= 256) {
+        this.#sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     return count;
+  }
+
+  /**
+   * How many datagrams from `start` one send carries: the kernel cuts a segmented send into
+   * datagrams of the segment size, so every one but the last must be exactly that long.
+   */
+  #runLength(datagrams: readonly Datagram[], start: number): number {
+    // Never more than the governor's bucket at once: a slow session stays smooth.
+    const fit = Math.floor(this.governor.burstBytes / (this.options.datagramSize + WIRE_OVERHEAD));
+    const end = Math.min(datagrams.length, start + Math.max(1, Math.min(this.#segments, fit)));
+    let i = start;
+    while (i + 1 < end && (datagrams[i] as Datagram).length === this.options.datagramSize) i++;
+    return i - start + 1;
   }
 
   /**
@@ -168,24 +236,24 @@ export class MulticastSender {
    * allocations, and those drive V8's full collections. The headers of a block share one small
    * buffer; a queued send keeps its pieces, and neither is written again.
    */
-  #datagrams(pass: number, item: PassItem, sealed: SealedParts): Buffer[][] {
+  #datagrams(pass: number, item: PassItem, sealed: SealedParts): Datagram[] {
     const { body, tag } = sealed;
     const sealedLength = body.byteLength + tag.byteLength;
     const count = fragmentCountFor(sealedLength, this.fragmentSize);
     const wanted = item.fragments?.filter((f) => f < count) ?? null;
     const n = wanted ? wanted.length : count;
     const headers = Buffer.allocUnsafe(n * DATA_HEADER_LENGTH);
-    const out: Buffer[][] = [];
+    const out: Datagram[] = [];
     for (let i = 0; i < n; i++) {
       const f = wanted ? (wanted[i] as number) : i;
       const [start, end] = fragmentRange(f, sealedLength, this.fragmentSize);
       const header = headers.subarray(i * DATA_HEADER_LENGTH, (i + 1) * DATA_HEADER_LENGTH);
       writeDataHeader(header, { sessionId: this.options.sessionId, senderId: this.senderId, sequence: this.#nextSequence(), pass,
         blockIndex: item.block, fragmentIndex: f, fragmentCount: count, sealedLength });
-      const datagram: Buffer[] = [header];
-      if (start < body.byteLength) datagram.push(body.subarray(start, Math.min(end, body.byteLength)));
-      if (end > body.byteLength) datagram.push(tag.subarray(Math.max(0, start - body.byteLength), end - body.byteLength));
-      out.push(datagram);
+      const pieces: Buffer[] = [header];
+      if (start < body.byteLength) pieces.push(body.subarray(start, Math.min(end, body.byteLength)));
+      if (end > body.byteLength) pieces.push(tag.subarray(Math.max(0, start - body.byteLength), end - body.byteLength));
+      out.push({ pieces, length: DATA_HEADER_LENGTH + end - start });
     }
     return out;
   }

@@ -21,6 +21,20 @@ test('the bucket holds about burstMs of tokens, then asks to wait', () => {
   assert.ok(wait >= 1, 'an empty bucket asks for at least a millisecond');
 });
 
+test('a segmented send counts every datagram\'s headers; one larger than the bucket goes when it is full, and its debt is paid by waiting', () => {
+  const rate = 10e6; // a 2 ms bucket: 20,000 bits, 2,500 bytes
+  const g = new RateGovernor(rate, 2);
+  assert.equal(g.burstBytes, 2500);
+  assert.equal(new RateGovernor(0).burstBytes, Infinity);
+  const until = performance.now() + 5;
+  while (performance.now() < until) { /* fill the bucket */ }
+  // 44 datagrams, 64,768 bytes: 26 times the bucket. It must not wait forever.
+  assert.equal(g.take(44 * 1472, 44), 0);
+  const debtMs = ((44 * (1472 + WIRE_OVERHEAD) * 8 - 20_000) / rate) * 1000;
+  const wait = g.take(100);
+  assert.ok(wait >= debtMs - 1 && wait <= debtMs + 3, `the next send waits out the debt (${wait} ms, debt ${debtMs.toFixed(1)} ms)`);
+});
+
 test('widespread loss lowers the rate by a quarter; clean passes grow it back to the ceiling', () => {
   const g = new RateGovernor(1e9);
   g.adjust(0.2);

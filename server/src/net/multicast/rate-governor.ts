@@ -26,26 +26,37 @@ export class RateGovernor {
   }
 
   /**
-   * Takes tokens for one datagram of `payloadBytes`. Returns 0 when it may go now, or the
-   * milliseconds to wait before trying again.
+   * Takes tokens for `datagrams` datagrams (one send) of `payloadBytes` in all. Returns 0 when
+   * they may go now, or the milliseconds to wait before trying again.
    */
-  take(payloadBytes: number): number {
+  take(payloadBytes: number, datagrams = 1): number {
     if (this.#rateBps <= 0) return 0;
-    const bits = (payloadBytes + WIRE_OVERHEAD) * 8;
-    if (this.#tokens < bits) this.#refill();
-    if (this.#tokens >= bits) {
+    const bits = (payloadBytes + WIRE_OVERHEAD * datagrams) * 8;
+    // A send larger than the bucket goes once the bucket is full and leaves it in debt: it
+    // would never fit otherwise, and the debt keeps the average rate.
+    const need = Math.min(bits, this.#capacityBits());
+    if (this.#tokens < need) this.#refill();
+    if (this.#tokens >= need) {
       this.#tokens -= bits;
       return 0;
     }
-    return Math.max(1, Math.ceil(((bits - this.#tokens) / this.#rateBps) * 1000));
+    return Math.max(1, Math.ceil(((need - this.#tokens) / this.#rateBps) * 1000));
+  }
+
+  /** Wire bytes the bucket holds when full (Infinity when unpaced): the largest burst. */
+  get burstBytes(): number {
+    return this.#rateBps <= 0 ? Infinity : this.#capacityBits() / 8;
+  }
+
+  #capacityBits(): number {
+    return (this.#rateBps * this.#burstMs) / 1000;
   }
 
   #refill(): void {
     const now = performance.now();
     const elapsed = (now - this.#last) / 1000;
     this.#last = now;
-    const max = (this.#rateBps * this.#burstMs) / 1000;
-    this.#tokens = Math.min(max, this.#tokens + elapsed * this.#rateBps);
+    this.#tokens = Math.min(this.#capacityBits(), this.#tokens + elapsed * this.#rateBps);
   }
 
   /**
