@@ -286,6 +286,7 @@ describe('accounts, roles, tokens and the audit log over HTTP', () => {
     try {
       const join = await api('POST', `/api/sessions/${id}/receivers`, undefined, receiver);
       assert.equal(join.status, 201, JSON.stringify(join.json));
+      assert.equal(join.json['progressIntervalMs'], 250, 'a receiver of a small group reports progress at 4 Hz');
       assert.equal((await fetch(`${server?.url}/api/sessions/${id}/manifest`, { headers: receiver })).status, 200);
       assert.equal((await fetch(`${server?.url}/api/sessions/${id}/blocks/0`, { headers: receiver })).status, 200);
       assert.equal((await api('GET', `/api/sessions/${id}`)).status, 401, 'the operator view of the same session is not public');

@@ -84,6 +84,7 @@ export function sessionsRouter(sessions: SessionRegistry, deploys?: DeployRegist
     res.status(201).json({
       receiverId: receiver.id, key: r.key, group: r.group, port: r.port, datagramSize: r.datagramSize,
       blockCount: r.blockCount, bytesTotal: r.bytesTotal, phase: r.phase, straggler: receiver.straggler, completed: completed.toBase64(),
+      progressIntervalMs: session.progressIntervalMs,
     });
   });
   router.get('/:id/manifest', (req, res) => {

@@ -8,6 +8,7 @@ import { MulticastSender, type PassItem } from '../net/multicast/index.js';
 import type { ImageStore } from '../store/index.js';
 import { IN_PASS_REPAIR_SHARE, InPassRepairQueue } from './in-pass-repairs.js';
 import { findStragglers, lossRate, median, planRepairPass, withinBlocks } from './plan-repair-pass.js';
+import { progressIntervalFor } from './progress-interval.js';
 import { SealedBlocks } from './sealed-blocks.js';
 import type { ReceiverProgress, ReceiverRecord, SessionRecord } from './session-record.js';
 
@@ -67,8 +68,8 @@ export class StreamSession extends EventEmitter {
   /** Fragments asked for while the current pass runs (interim reports), for the sender to re-send between blocks. */
   readonly #inPass = new InPassRepairQueue();
   readonly #lastHeard = new Map<string, number>();
-  /** Progress reports per receiver since it attached (a mid-pass judgement needs a few seconds of them). */
-  readonly #progressCount = new Map<string, number>();
+  /** When each receiver attached, and its progress reports since (a mid-pass judgement needs a few seconds of them). */
+  readonly #progressSince = new Map<string, { readonly attachedAt: number; reports: number }>();
   #lastMidPassJudge = 0;
   #wake: (() => void) | null = null;
   #sender: MulticastSender | null = null;
@@ -90,6 +91,11 @@ export class StreamSession extends EventEmitter {
     this.#log = log.child({ session: record.id, image: record.image, version: record.version });
     this.sealed = new SealedBlocks(store, manifest, Buffer.from(record.key, 'base64'), record.id);
     for (const r of record.receivers) this.#journals.set(r.id, BlockSet.fromBase64(record.blockCount, r.completed));
+  }
+
+  /** How often each receiver should report progress: slower as the group grows. */
+  get progressIntervalMs(): number {
+    return progressIntervalFor(Math.max(this.record.expect, this.record.receivers.length));
   }
 
   /** Multicast UDP payload bytes this session sent since the server started (for metrics). */
@@ -185,7 +191,7 @@ export class StreamSession extends EventEmitter {
   attach(receiverId: string, channel: ReceiverChannel): void {
     this.#channels.get(receiverId)?.close();
     this.#channels.set(receiverId, channel);
-    this.#progressCount.set(receiverId, 0);
+    this.#progressSince.set(receiverId, { attachedAt: Date.now(), reports: 0 });
     this.#heard(receiverId);
     const receiver = this.#receiver(receiverId);
     if (receiver.straggler || (this.record.phase !== 'transfer' && this.record.phase !== 'waiting' && receiver.state !== 'done')) channel.send({ type: 'backfill' });
@@ -210,7 +216,8 @@ export class StreamSession extends EventEmitter {
     this.#heard(receiverId);
     receiver.progress = progress;
     if (receiver.state !== 'done' && receiver.state !== 'failed') receiver.state = state;
-    this.#progressCount.set(receiverId, (this.#progressCount.get(receiverId) ?? 0) + 1);
+    const since = this.#progressSince.get(receiverId);
+    if (since) since.reports++;
     this.#judgeMidPass();
     const journal = this.#journals.get(receiverId);
     if (journal && completed.length > 0) journal.addRanges(completed);
@@ -392,11 +399,11 @@ export class StreamSession extends EventEmitter {
   }
 
   /**
-   * The straggler check between pass ends, from the receivers' progress (4 Hz, loss since they
-   * joined), at most once a second. A first pass is most of a deploy: judged only at its end, a
+   * The straggler check between pass ends, from the receivers' progress (4 Hz in a small group,
+   * slower in a large one; loss since they joined), at most once a second. A first pass is most of a deploy: judged only at its end, a
    * receiver on a slow link would chew through a whole image of multicast it mostly loses
    * (spilling partial blocks to its disk, using CPU and I/O) before it backfills. Each receiver
-   * needs 2 s of reports first, so early noise in its loss rate does not count.
+   * needs 2 s of reports first (and two of them), so early noise in its loss rate does not count.
    */
   #judgeMidPass(): void {
     const now = Date.now();
@@ -405,7 +412,8 @@ export class StreamSession extends EventEmitter {
     const eligible = this.#eligible();
     const loss = new Map<string, number>();
     for (const x of eligible) {
-      if (x.progress && (this.#progressCount.get(x.id) ?? 0) >= 8) loss.set(x.id, x.progress.lossRate);
+      const since = this.#progressSince.get(x.id);
+      if (x.progress && since && since.reports >= 2 && now - since.attachedAt >= 2000) loss.set(x.id, x.progress.lossRate);
     }
     for (const id of findStragglers(loss, STRAGGLER_POLICY)) this.#moveToBackfill(id, loss.get(id) ?? 0);
   }

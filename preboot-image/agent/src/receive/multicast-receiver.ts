@@ -174,7 +174,7 @@ export class MulticastReceiver {
       this.#link.close();
       throw err;
     }
-    const progress = setInterval(() => this.#syncThenReport(), 250);
+    const progress = setInterval(() => this.#syncThenReport(), this.#reg.progressIntervalMs);
     try {
       const resumedBlocks = await this.#resume();
       this.#resumedBlocks = resumedBlocks;

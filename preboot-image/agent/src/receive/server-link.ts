@@ -13,6 +13,8 @@ export interface Registration {
   readonly group: string;
   readonly port: number;
   readonly datagramSize: number;
+  /** How often to report progress (the server slows a large group down); 250 ms if it does not say. */
+  readonly progressIntervalMs: number;
   readonly blockCount: number;
   readonly bytesTotal: number;
   readonly phase: string;
@@ -88,6 +90,7 @@ export class ServerLink extends EventEmitter<{ message: [ServerMessage]; open: [
       receiverId: String(body['receiverId']), key: Buffer.from(String(body['key']), 'base64'), group: String(body['group']), port: Number(body['port']),
       datagramSize: Number(body['datagramSize']), blockCount: Number(body['blockCount']), bytesTotal: Number(body['bytesTotal']),
       phase: String(body['phase']), straggler: body['straggler'] === true, completed: Buffer.from(String(body['completed']), 'base64'),
+      progressIntervalMs: progressInterval(body['progressIntervalMs']),
     };
   }
 
@@ -214,4 +217,9 @@ export class ServerLink extends EventEmitter<{ message: [ServerMessage]; open: [
     this.#httpAgent.destroy();
     this.#httpsAgent.destroy();
   }
+}
+
+/** The server's progress interval if it is a sane one (0.1–5 s), else the protocol's 250 ms. */
+function progressInterval(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 5000 ? value : 250;
 }
