@@ -8,11 +8,14 @@ import { test } from 'node:test';
 // turn earlier). Plain tests cannot see such a mistake; memcheck can. This runs the addon's
 // whole lifecycle in a child node under valgrind and requires zero invalid accesses.
 const ADDON = createRequire(import.meta.url).resolve('@rackcast/datagram-ring');
+const SOCKOPT = createRequire(import.meta.url).resolve('sockopt');
 
-// The child: datagrams in (one oversize), close twice, close and query a ring whose handles
+// The child: datagrams in (one oversize), a segmented send that arrives whole (its control
+// message read for the segment size), close twice, close and query a ring whose handles
 // closed long ago, a ring dropped without close and collected. Ports are the child's own.
 const CHILD = `
 const ring = require(${JSON.stringify(ADDON)});
+const { setsockopt } = require(${JSON.stringify(SOCKOPT)});
 const dgram = require('node:dgram');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function main() {
@@ -20,13 +23,21 @@ async function main() {
   await new Promise((r) => probe.bind(0, '127.0.0.1', r));
   const port = probe.address().port;
   probe.close();
-  const data = Buffer.alloc(1472 * 4), lengths = new Uint32Array(4);
+  const data = Buffer.alloc(1472 * 4), lengths = new Uint32Array(4), segments = new Uint32Array(4);
   let got = 0, oversize = 0;
-  const h = ring.open(port, '239.255.77.1', '127.0.0.1', 1 << 20, data, 1472, lengths, new Uint32Array(4), 2,
-    (n) => { for (let i = 0; i < n; i++) lengths[i] > 1472 ? oversize++ : got++; }, (e) => { throw e; });
+  const coalesced = [];
+  const h = ring.open(port, '239.255.77.1', '127.0.0.1', 1 << 20, data, 1472, lengths, segments, 2,
+    (n) => {
+      for (let i = 0; i < n; i++) {
+        if (segments[i] > 0) coalesced.push([lengths[i], segments[i]]);
+        else lengths[i] > 1472 ? oversize++ : got++;
+      }
+    }, (e) => { throw e; });
   const s = dgram.createSocket('udp4');
   for (let i = 0; i < 6; i++) await new Promise((r) => s.send(Buffer.alloc(i === 0 ? 2000 : 100), port, '127.0.0.1', r));
-  for (let i = 0; i < 500 && got < 5; i++) await sleep(20);
+  setsockopt({ _handle: { fd: s._handle.fd } }, 17, 103, 100); // UDP_SEGMENT: 250 bytes leave as 100 + 100 + 50
+  await new Promise((r) => s.send(Buffer.alloc(250), port, '127.0.0.1', r));
+  for (let i = 0; i < 500 && (got < 5 || coalesced.length < 1); i++) await sleep(20);
   ring.close(h); ring.close(h);
   ring.open(port + 1 > 65535 ? port - 1 : port + 1, '239.255.77.1', '127.0.0.1', 1 << 20, Buffer.alloc(1472), 1472, new Uint32Array(1), new Uint32Array(1), 0, () => {}, () => {});
   await sleep(50);
@@ -36,7 +47,7 @@ async function main() {
   global.gc();
   await sleep(50);
   s.close();
-  console.log(JSON.stringify({ got, oversize, message }));
+  console.log(JSON.stringify({ got, oversize, coalesced, message }));
   process.exit(0);
 }
 main();
@@ -58,7 +69,7 @@ function run(command: string, args: string[]): Promise<{ code: number | null; st
   });
 }
 
-test('datagram ring under valgrind: receive, close twice, use after close and a dropped ring touch no freed memory', async () => {
+test('datagram ring under valgrind: receive, a coalesced packet, close twice, use after close and a dropped ring touch no freed memory', async () => {
   // valgrind is in scripts/install-deps.sh; its absence is a set-up failure, not a skip.
   const r = await run('valgrind', ['--error-exitcode=0', '--leak-check=no', process.execPath, '--expose-gc', '-e', CHILD]);
   assert.equal(r.code, 0, r.stderr.slice(-4000));
@@ -66,6 +77,6 @@ test('datagram ring under valgrind: receive, close twice, use after close and a 
   // only accesses to memory not ours count.
   const invalid = r.stderr.split('\n').filter((l) => /Invalid (read|write|free)|Mismatched free|Source and destination overlap/.test(l));
   assert.deepEqual(invalid, [], r.stderr.slice(-4000));
-  const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { got: number; oversize: number; message: string };
-  assert.deepEqual(result, { got: 5, oversize: 1, message: 'the ring is closed' });
+  const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { got: number; oversize: number; coalesced: number[][]; message: string };
+  assert.deepEqual(result, { got: 5, oversize: 1, coalesced: [[250, 100]], message: 'the ring is closed' });
 });
