@@ -109,7 +109,7 @@ function openBatched(addon: DatagramRing, o: MulticastSocketOptions): MulticastS
  * `segmentSize`-byte datagrams (the last may be shorter). Anything longer than the session's
  * datagram size is oversize: a cut-off slot, or a run whose datagrams are too long.
  */
-export function deliverSlot(data: Buffer, start: number, length: number, segmentSize: number, slot: number, o: Pick<MulticastSocketOptions, 'maxDatagramSize' | 'onDatagram' | 'onOversize'>): void {
+function deliverSlot(data: Buffer, start: number, length: number, segmentSize: number, slot: number, o: Pick<MulticastSocketOptions, 'maxDatagramSize' | 'onDatagram' | 'onOversize'>): void {
   if (length > slot) {
     o.onOversize();
     return;
